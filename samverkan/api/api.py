@@ -1,0 +1,54 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from samverkan.core.models import StaleRecordError
+
+from . import inquiries, reference
+
+api = NinjaAPI(
+    title="Samverkan API",
+    version="1",
+    description=(
+        "Industry collaboration for national precision-medicine infrastructures. "
+        "Public endpoints need no account; the others use the session of a logged-in user."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/inquiries", inquiries.router)
+api.add_router("/", reference.router)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        return api.create_response(
+            request,
+            {"detail": _("The request has errors."), "errors": exc.message_dict},
+            status=422,
+        )
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(StaleRecordError)
+def on_stale(request: HttpRequest, exc: StaleRecordError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("You may not do this.")}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Log in first.")}, status=401)

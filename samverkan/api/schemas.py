@@ -1,0 +1,167 @@
+import datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+class CommitteeOut(Schema):
+    id: str = Field(..., alias="slug", description="The committee's id in the reference data")
+    name: str
+    name_sv: str
+    name_en: str
+    kind: str
+    description: str
+
+
+class GoalOut(Schema):
+    number: int
+    text: str
+
+
+class GateOut(Schema):
+    id: str = Field(..., alias="slug")
+    text: str
+
+
+class CriterionOut(Schema):
+    id: str = Field(..., alias="slug")
+    text: str
+    weight: Decimal
+    max_score: int
+
+
+class IntakeIn(Schema):
+    """Field names are those of the form at /inquiries/new/."""
+
+    organisation_name: str = ""
+    organisation_number: str = ""
+    foreign_identifier: str = ""
+    country: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    title: str = ""
+    description: str = ""
+    kinds: list[str] = []
+    committees: list[str] = Field([], description="Committee ids from the reference data")
+    need: int | None = None
+    resources_offered: str = ""
+    mutual_benefit: str = ""
+    other_companies: str = ""
+    operations_in_sweden: bool = False
+    consent: bool = False
+
+
+class IntakeOut(Schema):
+    reference: str
+    status: str
+    received_at: datetime.datetime
+
+
+class RoutingOut(Schema):
+    committee: str
+    routed_at: datetime.datetime
+
+
+class InquiryOut(Schema):
+    id: int
+    reference: str
+    status: str
+    title: str
+    organisation_name: str
+    kinds: list[str]
+    received_at: datetime.datetime = Field(..., alias="created_at")
+    days_since_arrival: int
+    assigned_to: str | None = None
+    committees: list[str]
+    version: int
+
+    @staticmethod
+    def resolve_assigned_to(obj: object) -> str | None:
+        user = getattr(obj, "assigned_to", None)
+        return user.username if user else None
+
+    @staticmethod
+    def resolve_committees(obj: object) -> list[str]:
+        return [r.committee.slug for r in obj.routings.all()]  # type: ignore[attr-defined]
+
+
+class InquiryDetailOut(InquiryOut):
+    description: str
+    organisation_number: str
+    foreign_identifier: str
+    country: str
+    contact_name: str
+    contact_email: str
+    resources_offered: str
+    mutual_benefit: str
+    other_companies: str
+    operations_in_sweden: bool
+    decision_reason: str
+    first_response_at: datetime.datetime | None
+    decided_at: datetime.datetime | None
+
+
+class VersionIn(Schema):
+    version: int
+
+
+class RequestInformationIn(VersionIn):
+    body: str
+
+
+class RouteIn(VersionIn):
+    committees: list[str]
+    note: str = ""
+
+
+class DecisionIn(VersionIn):
+    decision: str = Field(..., description="accepted, declined, parked or withdrawn")
+    reason: str = ""
+
+
+class GateAnswerIn(Schema):
+    met: bool
+    comment: str = ""
+
+
+class AssessmentIn(Schema):
+    version: int | None = Field(None, description="The version you revise; empty when new")
+    gates: dict[str, GateAnswerIn]
+    scores: dict[str, int]
+    goals: list[int] = []
+    comment: str = ""
+
+
+class AssessmentOut(Schema):
+    committee: str
+    gates_passed: bool
+    priority: Decimal
+    version: int
+
+    @staticmethod
+    def resolve_committee(obj: object) -> str:
+        return obj.committee.slug  # type: ignore[attr-defined]
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    changed_by: str | None
+    changed_at: datetime.datetime
+    comment: str
+
+    @staticmethod
+    def resolve_changed_by(obj: object) -> str | None:
+        user = getattr(obj, "changed_by", None)
+        return user.username if user else None
+
+
+class SuggestionOut(Schema):
+    committee: str
+    score: float
+    terms: list[str]

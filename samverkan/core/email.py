@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import OutboundEmail
+
+
+def queue_email(to: str, template: str, context: dict[str, Any], language: str) -> OutboundEmail:
+    """Store an e-mail in the outbox and hand it to the worker once the transaction commits.
+
+    The template renders the subject on its first line and the body after it, in the
+    recipient's language, not the language of whoever triggered the mail.
+    """
+    from .tasks import send_outbound_email
+
+    with translation.override(language):
+        rendered = render_to_string(template, context).strip()
+    subject, _, body = rendered.partition("\n")
+    email = OutboundEmail.objects.create(to=to, subject=subject.strip()[:250], body=body.strip())
+    transaction.on_commit(lambda: send_outbound_email.enqueue(email.pk))
+    return email

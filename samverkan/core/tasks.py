@@ -1,0 +1,46 @@
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential back-off: 1, 2, 4 ... minutes, at most six hours."""
+    return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+@task(queue_name="email")
+def send_outbound_email(email_id: int) -> str:
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != OutboundEmail.Status.PENDING:
+            return "skipped"
+        email.attempts += 1
+        try:
+            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+        except Exception as exc:
+            # Log the id and the error class only: the address is personal data.
+            logger.warning("E-mail %s failed on attempt %s: %s", email.pk, email.attempts, type(exc).__name__)
+            email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_error", "status", "updated_at"])
+            if email.status == OutboundEmail.Status.PENDING:
+                run_after = timezone.now() + retry_delay(email.attempts)
+                transaction.on_commit(
+                    lambda: send_outbound_email.using(run_after=run_after).enqueue(email_id)
+                )
+            return "retry"
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "last_error", "status", "sent_at", "updated_at"])
+    return "sent"

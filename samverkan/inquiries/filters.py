@@ -1,0 +1,58 @@
+import datetime
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.orgs.models import Committee
+
+from .models import Inquiry, Routing
+
+AGE_CHOICES = [
+    ("7", _("Older than 7 days")),
+    ("14", _("Older than 14 days")),
+    ("30", _("Older than 30 days")),
+]
+
+
+class InquiryFilter(django_filters.FilterSet):
+    """The queue's filters; the API uses the same set."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Inquiry.Status.choices
+    )
+    committee = django_filters.ModelChoiceFilter(
+        label=_("Committee"), queryset=Committee.objects.all(), to_field_name="slug",
+        method="filter_committee",
+    )
+    older_than = django_filters.ChoiceFilter(
+        label=_("Age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("Any age")
+    )
+    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
+
+    class Meta:
+        model = Inquiry
+        fields = ["q", "status", "committee", "older_than", "open"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:8]:
+            queryset = queryset.filter(
+                Q(reference__icontains=word) | Q(title__icontains=word)
+                | Q(organisation_name__icontains=word)
+            )
+        return queryset
+
+    def filter_committee(self, queryset: QuerySet, name: str, value: Committee) -> QuerySet:
+        routed = Routing.objects.filter(inquiry=OuterRef("pk"), committee=value)
+        return queryset.filter(Exists(routed))
+
+    def filter_age(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        cutoff = timezone.now() - datetime.timedelta(days=int(value))
+        return queryset.filter(created_at__lt=cutoff)
+
+    def filter_open(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(status__in=Inquiry.OPEN_STATUSES) if value else queryset

@@ -1,0 +1,237 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.core.choices import CollaborationKind
+from samverkan.lib import orgnr
+from samverkan.needs.models import Need
+from samverkan.orgs.models import Committee
+from samverkan.strategy.models import Goal
+
+from .actions import AssessmentInput, IntakeData
+from .models import Gate, Inquiry, PriorityCriterion
+
+
+class CommitteeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class IntakeForm(forms.Form):
+    """The central entry point. The API validates its JSON through this same form."""
+
+    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
+    organisation_number = forms.CharField(
+        label=_("Swedish organisation number"), max_length=13, required=False,
+        help_text=_("NNNNNN-NNNN. Leave empty for an organisation outside Sweden."),
+    )
+    foreign_identifier = forms.CharField(
+        label=_("Foreign identifier"), max_length=64, required=False,
+        help_text=_("VAT or company register number, for organisations outside Sweden."),
+    )
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False,
+        help_text=_("Two-letter country code, such as DK or DE."),
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_email = forms.EmailField(label=_("E-mail"))
+    title = forms.CharField(label=_("Title of your proposal"), max_length=200)
+    description = forms.CharField(label=_("What do you propose?"), widget=forms.Textarea)
+    kinds = forms.MultipleChoiceField(
+        label=_("Kind of collaboration"), choices=CollaborationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    committees = CommitteeChoiceField(
+        label=_("Committees it concerns"), queryset=Committee.objects.all(),
+        to_field_name="slug", required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: we route the inquiry to the right committees in any case."),
+    )
+    need = forms.ModelChoiceField(
+        label=_("Published need you answer"), queryset=Need.objects.published(),
+        required=False,
+    )
+    resources_offered = forms.CharField(
+        label=_("Resources you offer"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    mutual_benefit = forms.CharField(
+        label=_("The benefit for both parties"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    other_companies = forms.CharField(
+        label=_("Other companies involved"), widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    operations_in_sweden = forms.BooleanField(
+        label=_("We have, or plan to have, operations in Sweden"), required=False
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that GMS stores and processes this information to handle the inquiry"),
+        error_messages={"required": _("We need your consent to handle the inquiry.")},
+    )
+
+    def clean_organisation_number(self) -> str:
+        value = self.cleaned_data.get("organisation_number", "").strip()
+        if not value:
+            return ""
+        normalised = orgnr.normalise(value)
+        if normalised is None:
+            raise forms.ValidationError(
+                _("Not a valid Swedish organisation number: use NNNNNN-NNNN with a correct "
+                  "check digit.")
+            )
+        return normalised
+
+    def clean_country(self) -> str:
+        value = self.cleaned_data.get("country", "").strip().upper()
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code, such as DK."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        number = data.get("organisation_number")
+        foreign = (data.get("foreign_identifier") or "").strip()
+        data["foreign_identifier"] = foreign
+        if not number and not foreign and "organisation_number" not in self.errors:
+            self.add_error(
+                "organisation_number",
+                _("Give a Swedish organisation number, or a foreign identifier and country."),
+            )
+        if foreign and not number:
+            if not data.get("country") and "country" not in self.errors:
+                self.add_error("country", _("Give the country of the foreign identifier."))
+            elif data.get("country") == "SE":
+                self.add_error(
+                    "organisation_number", _("A Swedish organisation needs its organisation number.")
+                )
+        if number:
+            data["country"] = "SE"
+            data["foreign_identifier"] = ""
+        return data
+
+    def intake_data(self) -> IntakeData:
+        data = self.cleaned_data
+        return IntakeData(
+            organisation_name=data["organisation_name"],
+            organisation_number=data["organisation_number"],
+            foreign_identifier=data["foreign_identifier"],
+            country=data.get("country") or "SE",
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            title=data["title"],
+            description=data["description"],
+            kinds=list(data["kinds"]),
+            committees=list(data["committees"]),
+            need=data.get("need"),
+            resources_offered=data["resources_offered"],
+            mutual_benefit=data["mutual_benefit"],
+            other_companies=data["other_companies"],
+            operations_in_sweden=data["operations_in_sweden"],
+        )
+
+
+class PublicIntakeForm(IntakeForm):
+    """The page version: a one-time token against double submits and a honeypot for bots."""
+
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AssignForm(VersionedForm):
+    pass
+
+
+class RequestInformationForm(VersionedForm):
+    body = forms.CharField(
+        label=_("What do you need to know?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class SenderReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class RouteForm(VersionedForm):
+    committees = CommitteeChoiceField(
+        label=_("Committees"), queryset=Committee.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label=_("Note to the committees"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class DecisionForm(VersionedForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(s.value, s.label) for s in Inquiry.DECISIONS],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason, sent to the company"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class AssessmentForm(forms.Form):
+    """Built from the reference data: one yes/no and comment per gate, one score per criterion."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    goals = forms.ModelMultipleChoiceField(
+        label=_("GMS goals it serves"), queryset=Goal.objects.all(),
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    comment = forms.CharField(
+        label=_("Overall comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gates = list(Gate.objects.all())
+        self.criteria = list(PriorityCriterion.objects.all())
+        for gate in self.gates:
+            self.fields[f"gate_{gate.pk}"] = forms.TypedChoiceField(
+                label=gate.text,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer yes or no.")},
+            )
+            self.fields[f"gate_{gate.pk}_comment"] = forms.CharField(
+                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
+                label=criterion.text,
+                choices=[(str(i), str(i)) for i in range(criterion.max_score + 1)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                help_text=_("Weight %(weight)s") % {"weight": criterion.weight},
+                error_messages={"required": _("Give a score.")},
+            )
+
+    def gate_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"gate_{g.pk}"], self[f"gate_{g.pk}_comment"]) for g in self.gates]
+
+    def score_fields(self) -> list[forms.BoundField]:
+        return [self[f"score_{c.pk}"] for c in self.criteria]
+
+    def assessment_input(self) -> AssessmentInput:
+        data = self.cleaned_data
+        return AssessmentInput(
+            gates={
+                g.pk: (data[f"gate_{g.pk}"] == "yes", data[f"gate_{g.pk}_comment"])
+                for g in self.gates
+            },
+            scores={c.pk: data[f"score_{c.pk}"] for c in self.criteria},
+            goals=list(data["goals"]),
+            comment=data["comment"],
+        )

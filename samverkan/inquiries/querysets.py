@@ -1,0 +1,32 @@
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from samverkan.accounts.models import Role
+
+if TYPE_CHECKING:
+    from samverkan.accounts.models import User
+
+
+class InquiryQuerySet(models.QuerySet):
+    def visible_to(self, user: "User") -> "InquiryQuerySet":
+        """Deny by default: each role sees its own slice, anything else sees nothing."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.reads_everything:
+            return self.all()
+        if user.role == Role.COMMITTEE:
+            from .models import Routing
+
+            routed = Routing.objects.filter(
+                inquiry=models.OuterRef("pk"), committee__in=user.committee_ids()
+            )
+            return self.filter(models.Exists(routed))
+        if user.role == Role.COMPANY and user.organisation_id:
+            return self.filter(organisation_id=user.organisation_id)
+        return self.none()
+
+    def open(self) -> "InquiryQuerySet":
+        from .models import Inquiry
+
+        return self.filter(status__in=Inquiry.OPEN_STATUSES)

@@ -1,0 +1,319 @@
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
+from samverkan.core.decorators import public, role_required
+from samverkan.core.models import StaleRecordError
+from samverkan.core.pagination import paginate
+from samverkan.orgs.models import Committee
+
+from . import actions
+from .filters import InquiryFilter
+from .forms import (
+    AssessmentForm,
+    AssignForm,
+    DecisionForm,
+    PublicIntakeForm,
+    RequestInformationForm,
+    RouteForm,
+    SenderReplyForm,
+)
+from .matching import suggest_committees
+from .models import Assessment, Inquiry, PriorityCriterion, Routing
+
+ALL_ROLES = tuple(Role.values)
+
+
+def intake_rate_limited(request: HttpRequest) -> bool:
+    return is_ratelimited(
+        request, group="inquiry-intake", key="ip", rate=settings.INTAKE_RATE_LIMIT,
+        increment=True,
+    )
+
+
+def _get_inquiry_for_user(request: HttpRequest, pk: int) -> Inquiry:
+    """The inquiry, or 404 when this user may not see it."""
+    queryset = Inquiry.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
+        "organisation", "assigned_to", "need"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@public
+def new(request: HttpRequest) -> HttpResponse:
+    """The central entry point: any company, no account needed."""
+    initial = {"form_token": secrets.token_urlsafe(24)}
+    if "need" in request.GET:
+        initial["need"] = request.GET["need"]
+    if request.method == "POST":
+        form = PublicIntakeForm(request.POST)
+        if form.is_valid():
+            if form.cleaned_data["website"]:
+                # A bot filled the honeypot: say thanks, store nothing.
+                return render(request, "inquiries/thanks.html", {"inquiry": None})
+            if intake_rate_limited(request):
+                return render(request, "inquiries/rate_limited.html", status=429)
+            inquiry, _created = actions.do_submit_inquiry(
+                form.intake_data(),
+                language=get_language() or settings.LANGUAGE_CODE,
+                idempotency_key=f"form:{form.cleaned_data['form_token']}",
+            )
+            return render(request, "inquiries/thanks.html", {"inquiry": inquiry})
+    else:
+        form = PublicIntakeForm(initial=initial)
+    return render(request, "inquiries/new.html", {"form": form})
+
+
+@role_required(*ALL_ROLES)
+def inquiry_list(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        Inquiry.objects.visible_to(request.user)  # type: ignore[arg-type]
+        .select_related("assigned_to")
+        .prefetch_related(
+            Prefetch("routings", queryset=Routing.objects.select_related("committee"))
+        )
+        .order_by("created_at", "pk")
+    )
+    filterset = InquiryFilter(request.GET or {"open": "true"}, queryset=queryset)
+    page = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page}
+    template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@role_required(*ALL_ROLES)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    user: User = request.user  # type: ignore[assignment]
+    routings = list(inquiry.routings.select_related("committee", "routed_by"))
+    assessments = list(
+        inquiry.assessments.select_related("committee", "assessed_by").prefetch_related(
+            "gate_answers__gate", "scores__criterion", "goals"
+        )
+    )
+    assessed = {a.committee_id for a in assessments}
+    my_committees = set(user.committee_ids()) if user.role == Role.COMMITTEE else set()
+    can_assess = inquiry.status == Inquiry.Status.ASSESSMENT and (
+        user.has_role(*STAFF_ROLES) or bool(my_committees)
+    )
+    context = {
+        "inquiry": inquiry,
+        "routings": routings,
+        "assessments": assessments,
+        "assessable": [
+            r.committee for r in routings
+            if can_assess and (user.has_role(*STAFF_ROLES) or r.committee_id in my_committees)
+        ],
+        "assessed": assessed,
+        "messages_list": inquiry.messages.select_related("author"),
+        "can_manage": user.has_role(*STAFF_ROLES),
+        "is_company": user.role == Role.COMPANY,
+    }
+    if user.has_role(*STAFF_ROLES):
+        context["blockers"] = actions.acceptance_blockers(inquiry)
+        context["suggestions"] = suggest_committees(f"{inquiry.title} {inquiry.description}")
+        routed_ids = {r.committee_id for r in routings}
+        suggested = [s.key for s in context["suggestions"] if s.key not in routed_ids][:3]
+        initial = {"version": inquiry.version}
+        context["assign_form"] = AssignForm(initial=initial)
+        context["info_form"] = RequestInformationForm(initial=initial)
+        context["route_form"] = RouteForm(initial={**initial, "committees": suggested})
+        context["decision_form"] = DecisionForm(initial=initial)
+    if user.role == Role.COMPANY and inquiry.is_open:
+        context["reply_form"] = SenderReplyForm()
+    return render(request, "inquiries/detail.html", context)
+
+
+def _run(request: HttpRequest, inquiry: Inquiry, action: Callable[[], object], done: str) -> None:
+    """Run an action and tell the user how it went, in their language."""
+    try:
+        action()
+    except StaleRecordError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        _run(
+            request, inquiry,
+            lambda: actions.do_assign_inquiry(
+                inquiry, request.user, expected_version=form.cleaned_data["version"]  # type: ignore[arg-type]
+            ),
+            _("The inquiry is assigned to you."),
+        )
+    return redirect(inquiry)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def request_information(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    form = RequestInformationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what you want to know."))
+        return redirect(inquiry)
+    _run(
+        request, inquiry,
+        lambda: actions.do_request_information(
+            inquiry, request.user, form.cleaned_data["body"],  # type: ignore[arg-type]
+            expected_version=form.cleaned_data["version"],
+        ),
+        _("Your question is sent to the company."),
+    )
+    return redirect(inquiry)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def route(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    form = RouteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one committee."))
+        return redirect(inquiry)
+    _run(
+        request, inquiry,
+        lambda: actions.do_route_inquiry(
+            inquiry, request.user, form.cleaned_data["committees"],  # type: ignore[arg-type]
+            note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"],
+        ),
+        _("The inquiry is routed."),
+    )
+    return redirect(inquiry)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect(inquiry)
+    _run(
+        request, inquiry,
+        lambda: actions.do_decide_inquiry(
+            inquiry, request.user, form.cleaned_data["decision"],  # type: ignore[arg-type]
+            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
+        ),
+        _("The decision is recorded."),
+    )
+    return redirect(inquiry)
+
+
+@role_required(Role.COMMITTEE, *STAFF_ROLES)
+def assess(request: HttpRequest, pk: int, committee: str) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    user: User = request.user  # type: ignore[assignment]
+    committee_obj = get_object_or_404(Committee, slug=committee, routings__inquiry=inquiry)
+    if not user.has_role(*STAFF_ROLES) and committee_obj.pk not in user.committee_ids():
+        raise Http404
+    existing = (
+        Assessment.objects.filter(inquiry=inquiry, committee=committee_obj)
+        .prefetch_related("gate_answers", "scores", "goals")
+        .first()
+    )
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.do_save_assessment(
+                    inquiry, committee_obj, user, form.assessment_input(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except StaleRecordError as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The assessment is saved."))
+                return redirect(inquiry)
+    else:
+        initial: dict[str, object] = {}
+        if existing:
+            initial = {"version": existing.version, "comment": existing.comment,
+                       "goals": list(existing.goals.all())}
+            for answer in existing.gate_answers.all():
+                initial[f"gate_{answer.gate_id}"] = "yes" if answer.passed else "no"
+                initial[f"gate_{answer.gate_id}_comment"] = answer.comment
+            for score in existing.scores.all():
+                initial[f"score_{score.criterion_id}"] = score.score
+        form = AssessmentForm(initial=initial)
+    return render(
+        request, "inquiries/assess.html",
+        {"inquiry": inquiry, "committee": committee_obj, "form": form, "existing": existing,
+         "formula": PriorityCriterion.formula(form.criteria)},
+    )
+
+
+@role_required(*READ_ALL_ROLES, Role.COMMITTEE, Role.COMPANY)
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    changes = inquiry.status_changes.select_related("changed_by")
+    records = list(inquiry.history.select_related("history_user").order_by("history_date"))
+    diffs = []
+    for previous, record in zip([None, *records[:-1]], records, strict=True):
+        delta = record.diff_against(previous) if previous is not None else None
+        diffs.append({"record": record, "changes": delta.changes if delta else []})
+    diffs.reverse()
+    return render(
+        request, "inquiries/history.html",
+        {"inquiry": inquiry, "changes": changes, "diffs": diffs},
+    )
+
+
+@require_POST
+@role_required(Role.COMPANY)
+def company_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = _get_inquiry_for_user(request, pk)
+    form = SenderReplyForm(request.POST)
+    if form.is_valid():
+        _run(
+            request, inquiry,
+            lambda: actions.do_receive_sender_reply(
+                inquiry, form.cleaned_data["body"], author=request.user  # type: ignore[arg-type]
+            ),
+            _("Your answer is sent."),
+        )
+    else:
+        messages.error(request, _("Write your answer."))
+    return redirect(inquiry)
+
+
+@public
+def sender(request: HttpRequest, token: str) -> HttpResponse:
+    """The sender's own page, reached by the secret link in their e-mails."""
+    inquiry = get_object_or_404(Inquiry, sender_token=token)
+    form = SenderReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _run(
+            request, inquiry,
+            lambda: actions.do_receive_sender_reply(inquiry, form.cleaned_data["body"]),
+            _("Your answer is sent."),
+        )
+        return redirect("inquiries:sender", token=token)
+    return render(
+        request, "inquiries/sender.html",
+        {"inquiry": inquiry, "form": form, "messages_list": inquiry.messages.all()},
+    )

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class NeedQuerySet(models.QuerySet):
+    def published(self) -> "NeedQuerySet":
+        return self.filter(status="published")

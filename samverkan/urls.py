@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from samverkan.api.api import api
+
+urlpatterns = [
+    path("", include("samverkan.core.urls")),
+    path("inquiries/", include("samverkan.inquiries.urls")),
+    path("needs/", include("samverkan.needs.urls")),
+    path("committees/", include("samverkan.orgs.urls")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
