@@ -68,7 +68,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +82,10 @@ MIDDLEWARE = [
     # Last, so that it sees the outcome of authentication (django-axes' rule).
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # In development runserver serves static files; in production whitenoise does.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "samverkan.urls"
 WSGI_APPLICATION = "samverkan.wsgi.application"

@@ -39,9 +39,7 @@ def on_stale(request: HttpRequest, exc: StaleRecordError) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": _("You may not do this.")}, status=403
-    )
+    return api.create_response(request, {"detail": _("You may not do this.")}, status=403)
 
 
 @api.exception_handler(Http404)

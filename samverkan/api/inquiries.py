@@ -11,7 +11,7 @@ from ninja import Header, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import django_auth
 
-from samverkan.accounts.models import User
+from samverkan.core.http import ApiRequest
 from samverkan.inquiries import actions
 from samverkan.inquiries.filters import InquiryFilter
 from samverkan.inquiries.forms import IntakeForm
@@ -48,9 +48,9 @@ class InquiryFilterIn(Schema):
     open: bool | None = None
 
 
-def _visible(request: HttpRequest) -> QuerySet[Inquiry]:
+def _visible(request: ApiRequest) -> QuerySet[Inquiry]:
     return (
-        Inquiry.objects.visible_to(request.auth)  # type: ignore[attr-defined]
+        Inquiry.objects.visible_to(request.auth)
         .select_related("assigned_to")
         .prefetch_related(
             Prefetch("routings", queryset=Routing.objects.select_related("committee"))
@@ -58,7 +58,7 @@ def _visible(request: HttpRequest) -> QuerySet[Inquiry]:
     )
 
 
-def _get(request: HttpRequest, inquiry_id: int) -> Inquiry:
+def _get(request: ApiRequest, inquiry_id: int) -> Inquiry:
     return get_object_or_404(_visible(request), pk=inquiry_id)
 
 
@@ -80,8 +80,10 @@ def submit_inquiry(
     form = IntakeForm(data=data)
     if not form.is_valid():
         raise ValidationError(
-            {field: [e["message"] for e in errors] for field, errors in
-             form.errors.get_json_data().items()}
+            {
+                field: [e["message"] for e in errors]
+                for field, errors in form.errors.get_json_data().items()
+            }
         )
     if idempotency_key and len(idempotency_key) > 90:
         raise ValidationError({"Idempotency-Key": [_("At most 90 characters.")]})
@@ -92,91 +94,103 @@ def submit_inquiry(
         language=get_language() or settings.LANGUAGE_CODE,
         idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
     )
-    out = {"reference": inquiry.reference, "status": inquiry.status,
-           "received_at": inquiry.created_at}
+    out = {
+        "reference": inquiry.reference,
+        "status": inquiry.status,
+        "received_at": inquiry.created_at,
+    }
     return (201 if created else 200), out
 
 
 @router.get("", auth=django_auth, response=list[InquiryOut], summary="The queue")
 @paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
-def list_inquiries(request: HttpRequest, filters: Query[InquiryFilterIn]) -> QuerySet[Inquiry]:
+def list_inquiries(request: ApiRequest, filters: Query[InquiryFilterIn]) -> QuerySet[Inquiry]:
     """Inquiries this user may see, oldest first, with the queue's filters."""
     filterset = InquiryFilter(request.GET, queryset=_visible(request).order_by("created_at", "pk"))
     if not filterset.is_valid():
-        raise ValidationError(
-            {k: [str(m) for m in v] for k, v in filterset.errors.items()}
-        )
+        raise ValidationError({k: [str(m) for m in v] for k, v in filterset.errors.items()})
     return filterset.qs
 
 
 @router.get("/{inquiry_id}", auth=django_auth, response=InquiryDetailOut)
-def get_inquiry(request: HttpRequest, inquiry_id: int) -> Inquiry:
+def get_inquiry(request: ApiRequest, inquiry_id: int) -> Inquiry:
     return _get(request, inquiry_id)
 
 
 @router.get("/{inquiry_id}/history", auth=django_auth, response=list[StatusChangeOut])
-def inquiry_history(request: HttpRequest, inquiry_id: int) -> QuerySet:
+def inquiry_history(request: ApiRequest, inquiry_id: int) -> QuerySet:
     return _get(request, inquiry_id).status_changes.select_related("changed_by")
 
 
 @router.get(
-    "/{inquiry_id}/suggestions", auth=django_auth, response=list[SuggestionOut],
+    "/{inquiry_id}/suggestions",
+    auth=django_auth,
+    response=list[SuggestionOut],
     summary="Committees that match the inquiry's text, with the words why",
 )
-def inquiry_suggestions(request: HttpRequest, inquiry_id: int) -> list[dict]:
+def inquiry_suggestions(request: ApiRequest, inquiry_id: int) -> list[dict]:
     inquiry = _get(request, inquiry_id)
-    if not request.auth.is_coordinator:  # type: ignore[attr-defined]
+    if not request.auth.is_coordinator:
         return []
     return [
-        {"committee": m.key.slug, "score": m.score, "terms": m.terms}  # type: ignore[attr-defined]
+        {"committee": m.key.slug, "score": m.score, "terms": m.terms}
         for m in suggest_committees(f"{inquiry.title} {inquiry.description}")
     ]
 
 
-def _refetch(request: HttpRequest, inquiry: Inquiry) -> Inquiry:
+def _refetch(request: ApiRequest, inquiry: Inquiry) -> Inquiry:
     return _get(request, inquiry.pk)
 
 
 @router.post("/{inquiry_id}/assign", auth=django_auth, response=InquiryDetailOut)
-def assign_inquiry(request: HttpRequest, inquiry_id: int, payload: VersionIn) -> Inquiry:
+def assign_inquiry(request: ApiRequest, inquiry_id: int, payload: VersionIn) -> Inquiry:
     """Assign the inquiry to yourself."""
     inquiry = _get(request, inquiry_id)
-    actions.do_assign_inquiry(inquiry, request.auth, expected_version=payload.version)  # type: ignore[arg-type]
+    actions.do_assign_inquiry(inquiry, request.auth, expected_version=payload.version)
     return _refetch(request, inquiry)
 
 
 @router.post("/{inquiry_id}/request-information", auth=django_auth, response=InquiryDetailOut)
 def request_information(
-    request: HttpRequest, inquiry_id: int, payload: RequestInformationIn
+    request: ApiRequest, inquiry_id: int, payload: RequestInformationIn
 ) -> Inquiry:
     inquiry = _get(request, inquiry_id)
     actions.do_request_information(
-        inquiry, request.auth, payload.body, expected_version=payload.version  # type: ignore[arg-type]
+        inquiry,
+        request.auth,
+        payload.body,
+        expected_version=payload.version,
     )
     return _refetch(request, inquiry)
 
 
 @router.post("/{inquiry_id}/route", auth=django_auth, response=InquiryDetailOut)
-def route_inquiry(request: HttpRequest, inquiry_id: int, payload: RouteIn) -> Inquiry:
+def route_inquiry(request: ApiRequest, inquiry_id: int, payload: RouteIn) -> Inquiry:
     inquiry = _get(request, inquiry_id)
     committees = list(Committee.objects.filter(slug__in=payload.committees))
     unknown = set(payload.committees) - {c.slug for c in committees}
     if unknown:
-        raise ValidationError({"committees": [_("Unknown committee: %(ids)s")
-                                              % {"ids": ", ".join(sorted(unknown))}]})
+        raise ValidationError(
+            {"committees": [_("Unknown committee: %(ids)s") % {"ids": ", ".join(sorted(unknown))}]}
+        )
     actions.do_route_inquiry(
-        inquiry, request.auth, committees, note=payload.note,  # type: ignore[arg-type]
+        inquiry,
+        request.auth,
+        committees,
+        note=payload.note,
         expected_version=payload.version,
     )
     return _refetch(request, inquiry)
 
 
 @router.put(
-    "/{inquiry_id}/assessments/{committee}", auth=django_auth, response=AssessmentOut,
+    "/{inquiry_id}/assessments/{committee}",
+    auth=django_auth,
+    response=AssessmentOut,
     summary="Record or revise a committee's assessment",
 )
 def save_assessment(
-    request: HttpRequest, inquiry_id: int, committee: str, payload: AssessmentIn
+    request: ApiRequest, inquiry_id: int, committee: str, payload: AssessmentIn
 ) -> object:
     inquiry = _get(request, inquiry_id)
     committee_obj = get_object_or_404(Committee, slug=committee)
@@ -184,26 +198,34 @@ def save_assessment(
     criteria = {c.slug: c.pk for c in PriorityCriterion.objects.all()}
     unknown = (set(payload.gates) - set(gates)) | (set(payload.scores) - set(criteria))
     if unknown:
-        raise ValidationError({"gates": [_("Unknown gate or criterion: %(ids)s")
-                                         % {"ids": ", ".join(sorted(unknown))}]})
+        raise ValidationError(
+            {
+                "gates": [
+                    _("Unknown gate or criterion: %(ids)s") % {"ids": ", ".join(sorted(unknown))}
+                ]
+            }
+        )
     data = actions.AssessmentInput(
         gates={gates[k]: (v.met, v.comment) for k, v in payload.gates.items()},
         scores={criteria[k]: v for k, v in payload.scores.items()},
         goals=list(Goal.objects.filter(number__in=payload.goals)),
         comment=payload.comment,
     )
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     return actions.do_save_assessment(
         inquiry, committee_obj, user, data, expected_version=payload.version
     )
 
 
 @router.post("/{inquiry_id}/decision", auth=django_auth, response=InquiryDetailOut)
-def decide_inquiry(request: HttpRequest, inquiry_id: int, payload: DecisionIn) -> Inquiry:
+def decide_inquiry(request: ApiRequest, inquiry_id: int, payload: DecisionIn) -> Inquiry:
     """Accept, decline (with a reason), park or withdraw."""
     inquiry = _get(request, inquiry_id)
     actions.do_decide_inquiry(
-        inquiry, request.auth, payload.decision, reason=payload.reason,  # type: ignore[arg-type]
+        inquiry,
+        request.auth,
+        payload.decision,
+        reason=payload.reason,
         expected_version=payload.version,
     )
     return _refetch(request, inquiry)

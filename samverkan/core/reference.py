@@ -83,8 +83,6 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
     counts["priority_criteria"] = len(data.get("priority_criteria", []))
 
     for item in data.get("industry_associations", []):
-        Organisation.objects.get_or_create(
-            name=item["name"], kind=Organisation.Kind.ASSOCIATION
-        )
+        Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)
     counts["industry_associations"] = len(data.get("industry_associations", []))
     return counts

@@ -19,6 +19,7 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 @task(queue_name="email")
 def send_outbound_email(email_id: int) -> str:
+    """Send one e-mail from the outbox; on failure keep it and try again later."""
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != OutboundEmail.Status.PENDING:
@@ -27,20 +28,25 @@ def send_outbound_email(email_id: int) -> str:
         try:
             send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
         except Exception as exc:
-            # Log the id and the error class only: the address is personal data.
-            logger.warning("E-mail %s failed on attempt %s: %s", email.pk, email.attempts, type(exc).__name__)
+            # The id and the error class only: the address is personal data.
+            logger.warning(
+                "E-mail %s failed on attempt %s: %s",
+                email.pk,
+                email.attempts,
+                type(exc).__name__,
+            )
             email.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
                 email.status = OutboundEmail.Status.FAILED
             email.save(update_fields=["attempts", "last_error", "status", "updated_at"])
-            if email.status == OutboundEmail.Status.PENDING:
-                run_after = timezone.now() + retry_delay(email.attempts)
-                transaction.on_commit(
-                    lambda: send_outbound_email.using(run_after=run_after).enqueue(email_id)
-                )
-            return "retry"
-        email.status = OutboundEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "last_error", "status", "sent_at", "updated_at"])
-    return "sent"
+        else:
+            email.status = OutboundEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            email.save(update_fields=["attempts", "last_error", "status", "sent_at", "updated_at"])
+            return "sent"
+    if email.status == OutboundEmail.Status.FAILED:
+        return "failed"
+    run_after = timezone.now() + retry_delay(email.attempts)
+    send_outbound_email.using(run_after=run_after).enqueue(email_id)
+    return "retry"

@@ -81,7 +81,10 @@ def _transition(inquiry: Inquiry, to: str, actor: User | None, comment: str = ""
             % {"current": inquiry.get_status_display(), "target": Status(to).label}
         )
     StatusChange.objects.create(
-        inquiry=inquiry, from_status=inquiry.status, to_status=to, changed_by=actor,
+        inquiry=inquiry,
+        from_status=inquiry.status,
+        to_status=to,
+        changed_by=actor,
         comment=comment,
     )
     inquiry.status = to
@@ -185,7 +188,10 @@ def do_submit_inquiry(
 
 @transaction.atomic
 def do_assign_inquiry(
-    inquiry: Inquiry, actor: User, *, assignee: User | None = None,
+    inquiry: Inquiry,
+    actor: User,
+    *,
+    assignee: User | None = None,
     expected_version: int | None = None,
 ) -> Inquiry:
     _require_role(actor, STAFF_ROLES)
@@ -222,9 +228,7 @@ def do_request_information(
 
 
 @transaction.atomic
-def do_receive_sender_reply(
-    inquiry: Inquiry, body: str, *, author: User | None = None
-) -> Message:
+def do_receive_sender_reply(inquiry: Inquiry, body: str, *, author: User | None = None) -> Message:
     """The sender answers; an inquiry that was waiting goes back to where it was."""
     if not body.strip():
         raise ValidationError(_("Write your answer."))
@@ -240,7 +244,8 @@ def do_receive_sender_reply(
         _save(inquiry, "status")
     if inquiry.assigned_to and inquiry.assigned_to.email:
         queue_email(
-            inquiry.assigned_to.email, "inquiries/email/sender_replied.txt",
+            inquiry.assigned_to.email,
+            "inquiries/email/sender_replied.txt",
             {"inquiry": inquiry, "url": settings.SITE_URL + inquiry.get_absolute_url()},
             settings.LANGUAGE_CODE,
         )
@@ -249,7 +254,11 @@ def do_receive_sender_reply(
 
 @transaction.atomic
 def do_route_inquiry(
-    inquiry: Inquiry, actor: User, committees: Iterable[Committee], *, note: str = "",
+    inquiry: Inquiry,
+    actor: User,
+    committees: Iterable[Committee],
+    *,
+    note: str = "",
     expected_version: int | None = None,
 ) -> list[Routing]:
     """Send the inquiry to committees for assessment; earlier routings stay."""
@@ -274,7 +283,9 @@ def do_route_inquiry(
     members = User.objects.filter(committees__in=new, is_active=True).exclude(email="").distinct()
     for member in members:
         queue_email(
-            member.email, "inquiries/email/routed.txt", {"inquiry": inquiry, "url": url},
+            member.email,
+            "inquiries/email/routed.txt",
+            {"inquiry": inquiry, "url": url},
             settings.LANGUAGE_CODE,
         )
     _email_sender(inquiry, "inquiries/email/in_assessment.txt", committees=new)
@@ -291,7 +302,11 @@ class AssessmentInput:
 
 @transaction.atomic
 def do_save_assessment(
-    inquiry: Inquiry, committee: Committee, actor: User, data: AssessmentInput, *,
+    inquiry: Inquiry,
+    committee: Committee,
+    actor: User,
+    data: AssessmentInput,
+    *,
     expected_version: int | None = None,
 ) -> Assessment:
     """Record (or revise) a committee's assessment and compute its priority."""
@@ -335,8 +350,12 @@ def do_save_assessment(
     assessment.gate_answers.all().delete()
     GateAnswer.objects.bulk_create(
         [
-            GateAnswer(assessment=assessment, gate=g, passed=data.gates[g.pk][0],
-                       comment=data.gates[g.pk][1])
+            GateAnswer(
+                assessment=assessment,
+                gate=g,
+                passed=data.gates[g.pk][0],
+                comment=data.gates[g.pk][1],
+            )
             for g in gates
         ]
     )
@@ -372,7 +391,11 @@ def acceptance_blockers(inquiry: Inquiry) -> list[str]:
 
 @transaction.atomic
 def do_decide_inquiry(
-    inquiry: Inquiry, actor: User, decision: str, *, reason: str = "",
+    inquiry: Inquiry,
+    actor: User,
+    decision: str,
+    *,
+    reason: str = "",
     expected_version: int | None = None,
 ) -> Inquiry:
     """Accept, decline (with a reason the company receives), park or withdraw."""

@@ -20,7 +20,7 @@ class StatusChangeInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("from_status", "to_status", "changed_by", "changed_at", "comment")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -33,8 +33,8 @@ class InquiryAdmin(SimpleHistoryAdmin):
     search_fields = ("reference", "title", "organisation_name")
     inlines = [StatusChangeInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

@@ -20,11 +20,11 @@ class InquiryFilter(django_filters.FilterSet):
     """The queue's filters; the API uses the same set."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=Inquiry.Status.choices
-    )
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Inquiry.Status.choices)
     committee = django_filters.ModelChoiceFilter(
-        label=_("Committee"), queryset=Committee.objects.all(), to_field_name="slug",
+        label=_("Committee"),
+        queryset=Committee.objects.all(),
+        to_field_name="slug",
         method="filter_committee",
     )
     older_than = django_filters.ChoiceFilter(
@@ -39,7 +39,8 @@ class InquiryFilter(django_filters.FilterSet):
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:8]:
             queryset = queryset.filter(
-                Q(reference__icontains=word) | Q(title__icontains=word)
+                Q(reference__icontains=word)
+                | Q(title__icontains=word)
                 | Q(organisation_name__icontains=word)
             )
         return queryset

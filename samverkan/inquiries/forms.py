@@ -23,15 +23,21 @@ class IntakeForm(forms.Form):
 
     organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
     organisation_number = forms.CharField(
-        label=_("Swedish organisation number"), max_length=13, required=False,
+        label=_("Swedish organisation number"),
+        max_length=13,
+        required=False,
         help_text=_("NNNNNN-NNNN. Leave empty for an organisation outside Sweden."),
     )
     foreign_identifier = forms.CharField(
-        label=_("Foreign identifier"), max_length=64, required=False,
+        label=_("Foreign identifier"),
+        max_length=64,
+        required=False,
         help_text=_("VAT or company register number, for organisations outside Sweden."),
     )
     country = forms.CharField(
-        label=_("Country"), max_length=2, required=False,
+        label=_("Country"),
+        max_length=2,
+        required=False,
         help_text=_("Two-letter country code, such as DK or DE."),
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=200)
@@ -39,27 +45,34 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("Title of your proposal"), max_length=200)
     description = forms.CharField(label=_("What do you propose?"), widget=forms.Textarea)
     kinds = forms.MultipleChoiceField(
-        label=_("Kind of collaboration"), choices=CollaborationKind.choices,
+        label=_("Kind of collaboration"),
+        choices=CollaborationKind.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     committees = CommitteeChoiceField(
-        label=_("Committees it concerns"), queryset=Committee.objects.all(),
-        to_field_name="slug", required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Committees it concerns"),
+        queryset=Committee.objects.all(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Optional: we route the inquiry to the right committees in any case."),
     )
     need = forms.ModelChoiceField(
-        label=_("Published need you answer"), queryset=Need.objects.published(),
+        label=_("Published need you answer"),
+        queryset=Need.objects.published(),
         required=False,
     )
     resources_offered = forms.CharField(
         label=_("Resources you offer"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     mutual_benefit = forms.CharField(
-        label=_("The benefit for both parties"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("The benefit for both parties"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
     other_companies = forms.CharField(
-        label=_("Other companies involved"), widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Other companies involved"),
+        widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
     operations_in_sweden = forms.BooleanField(
@@ -77,8 +90,10 @@ class IntakeForm(forms.Form):
         normalised = orgnr.normalise(value)
         if normalised is None:
             raise forms.ValidationError(
-                _("Not a valid Swedish organisation number: use NNNNNN-NNNN with a correct "
-                  "check digit.")
+                _(
+                    "Not a valid Swedish organisation number: use NNNNNN-NNNN with a correct "
+                    "check digit."
+                )
             )
         return normalised
 
@@ -103,7 +118,8 @@ class IntakeForm(forms.Form):
                 self.add_error("country", _("Give the country of the foreign identifier."))
             elif data.get("country") == "SE":
                 self.add_error(
-                    "organisation_number", _("A Swedish organisation needs its organisation number.")
+                    "organisation_number",
+                    _("A Swedish organisation needs its organisation number."),
                 )
         if number:
             data["country"] = "SE"
@@ -136,7 +152,8 @@ class PublicIntakeForm(IntakeForm):
 
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     website = forms.CharField(
-        label=_("Leave this field empty"), required=False,
+        label=_("Leave this field empty"),
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
@@ -161,11 +178,14 @@ class SenderReplyForm(forms.Form):
 
 class RouteForm(VersionedForm):
     committees = CommitteeChoiceField(
-        label=_("Committees"), queryset=Committee.objects.all(),
+        label=_("Committees"),
+        queryset=Committee.objects.all(),
+        to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label=_("Note to the committees"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note to the committees"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
 
@@ -177,7 +197,8 @@ class DecisionForm(VersionedForm):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("Reason, sent to the company"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason, sent to the company"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
 
@@ -187,8 +208,10 @@ class AssessmentForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     goals = forms.ModelMultipleChoiceField(
-        label=_("GMS goals it serves"), queryset=Goal.objects.all(),
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("GMS goals it serves"),
+        queryset=Goal.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     comment = forms.CharField(
         label=_("Overall comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False

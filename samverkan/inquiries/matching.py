@@ -8,7 +8,7 @@ from samverkan.orgs.models import Committee
 def suggest_committees(text: str, limit: int = 5) -> list[Match]:
     """Best-matching committees first; each Match.key is a Committee."""
     committees = [(c, c.matching_text()) for c in Committee.objects.all()]
-    return rank(committees, text, limit)  # type: ignore[arg-type]
+    return rank(committees, text, limit)
 
 
 def suggest_needs(text: str, limit: int = 5) -> list[Match]:
@@ -16,4 +16,4 @@ def suggest_needs(text: str, limit: int = 5) -> list[Match]:
         (n, f"{n.title} {n.description} {n.committee.matching_text()}")
         for n in Need.objects.published().select_related("committee")[:500]
     ]
-    return rank(needs, text, limit)  # type: ignore[arg-type]
+    return rank(needs, text, limit)

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +13,9 @@ from samverkan.core.choices import CollaborationKind
 from samverkan.core.models import TimeStampedModel, VersionedModel, localized
 
 from .querysets import InquiryQuerySet
+
+if TYPE_CHECKING:
+    from samverkan.orgs.models import Committee
 
 
 class Gate(models.Model):
@@ -97,19 +101,35 @@ class Inquiry(TimeStampedModel, VersionedModel):
     # The state machine: every allowed change of status, and nothing else.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.RECEIVED: frozenset(
-            {Status.TRIAGE, Status.AWAITING_INFO, Status.ASSESSMENT, Status.PARKED,
-             Status.DECLINED, Status.WITHDRAWN}
+            {
+                Status.TRIAGE,
+                Status.AWAITING_INFO,
+                Status.ASSESSMENT,
+                Status.PARKED,
+                Status.DECLINED,
+                Status.WITHDRAWN,
+            }
         ),
         Status.TRIAGE: frozenset(
-            {Status.AWAITING_INFO, Status.ASSESSMENT, Status.PARKED, Status.DECLINED,
-             Status.WITHDRAWN}
+            {
+                Status.AWAITING_INFO,
+                Status.ASSESSMENT,
+                Status.PARKED,
+                Status.DECLINED,
+                Status.WITHDRAWN,
+            }
         ),
         Status.AWAITING_INFO: frozenset(
             {Status.TRIAGE, Status.ASSESSMENT, Status.PARKED, Status.DECLINED, Status.WITHDRAWN}
         ),
         Status.ASSESSMENT: frozenset(
-            {Status.AWAITING_INFO, Status.ACCEPTED, Status.PARKED, Status.DECLINED,
-             Status.WITHDRAWN}
+            {
+                Status.AWAITING_INFO,
+                Status.ACCEPTED,
+                Status.PARKED,
+                Status.DECLINED,
+                Status.WITHDRAWN,
+            }
         ),
         Status.PARKED: frozenset(
             {Status.TRIAGE, Status.ASSESSMENT, Status.DECLINED, Status.WITHDRAWN}
@@ -128,12 +148,18 @@ class Inquiry(TimeStampedModel, VersionedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
+        "orgs.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="inquiries",
     )
     contact = models.ForeignKey(
-        "orgs.Contact", verbose_name=_("contact"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="inquiries",
+        "orgs.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries",
     )
 
     # What the sender wrote, kept as sent.
@@ -147,12 +173,18 @@ class Inquiry(TimeStampedModel, VersionedModel):
     description = models.TextField(_("what you propose"))
     kinds = models.JSONField(_("kinds of collaboration"), default=list)
     requested_committees = models.ManyToManyField(
-        "orgs.Committee", verbose_name=_("committees named by the sender"), blank=True,
+        "orgs.Committee",
+        verbose_name=_("committees named by the sender"),
+        blank=True,
         related_name="requested_inquiries",
     )
     need = models.ForeignKey(
-        "needs.Need", verbose_name=_("published need"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="inquiries",
+        "needs.Need",
+        verbose_name=_("published need"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries",
     )
     resources_offered = models.TextField(_("resources offered"), blank=True)
     mutual_benefit = models.TextField(_("mutual benefit"), blank=True)
@@ -171,12 +203,19 @@ class Inquiry(TimeStampedModel, VersionedModel):
 
     # Triage and decision.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="assigned_inquiries",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_inquiries",
     )
-    routed_committees = models.ManyToManyField(
-        "orgs.Committee", verbose_name=_("routed to"), through="Routing",
-        related_name="routed_inquiries", blank=True,
+    routed_committees: "models.ManyToManyField[Committee, Routing]" = models.ManyToManyField(
+        "orgs.Committee",
+        verbose_name=_("routed to"),
+        through="Routing",
+        related_name="routed_inquiries",
+        blank=True,
     )
     first_response_at = models.DateTimeField(_("first answer"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -225,7 +264,9 @@ class Routing(models.Model):
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="routings")
     committee = models.ForeignKey(
-        "orgs.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+        "orgs.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
         related_name="routings",
     )
     routed_by = models.ForeignKey(
@@ -251,18 +292,26 @@ class Assessment(TimeStampedModel, VersionedModel):
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="assessments")
     committee = models.ForeignKey(
-        "orgs.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+        "orgs.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
         related_name="assessments",
     )
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), on_delete=models.SET_NULL,
-        null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     goals = models.ManyToManyField("strategy.Goal", verbose_name=_("GMS goals served"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     gates_passed = models.BooleanField(_("all gates met"), default=False)
     priority = models.DecimalField(
-        _("priority"), max_digits=5, decimal_places=1, default=Decimal(0),
+        _("priority"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal(0),
         help_text=_("0 to 100, from the weighted priority scores."),
     )
 
@@ -280,7 +329,9 @@ class Assessment(TimeStampedModel, VersionedModel):
 
 
 class GateAnswer(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="gate_answers")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="gate_answers"
+    )
     gate = models.ForeignKey(Gate, verbose_name=_("gate"), on_delete=models.PROTECT)
     passed = models.BooleanField(_("met"))
     comment = models.TextField(_("comment"), blank=True)
@@ -323,8 +374,12 @@ class StatusChange(models.Model):
     )
     to_status = models.CharField(_("to"), max_length=20, choices=Inquiry.Status.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     comment = models.TextField(_("comment"), blank=True)
@@ -349,8 +404,12 @@ class Message(models.Model):
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(_("direction"), max_length=20, choices=Direction.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("sent"), default=timezone.now)

@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from samverkan.accounts.models import Role
@@ -9,9 +10,9 @@ if TYPE_CHECKING:
 
 
 class InquiryQuerySet(models.QuerySet):
-    def visible_to(self, user: "User") -> "InquiryQuerySet":
+    def visible_to(self, user: "User | AnonymousUser") -> "InquiryQuerySet":
         """Deny by default: each role sees its own slice, anything else sees nothing."""
-        if not user.is_authenticated or not user.is_active:
+        if not user.is_authenticated or not user.is_active or isinstance(user, AnonymousUser):
             return self.none()
         if user.reads_everything:
             return self.all()

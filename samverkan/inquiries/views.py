@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
-from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
+from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role
 from samverkan.core.decorators import public, role_required
+from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.orgs.models import Committee
@@ -37,14 +38,17 @@ ALL_ROLES = tuple(Role.values)
 
 def intake_rate_limited(request: HttpRequest) -> bool:
     return is_ratelimited(
-        request, group="inquiry-intake", key="ip", rate=settings.INTAKE_RATE_LIMIT,
+        request,
+        group="inquiry-intake",
+        key="ip",
+        rate=settings.INTAKE_RATE_LIMIT,
         increment=True,
     )
 
 
 def _get_inquiry_for_user(request: HttpRequest, pk: int) -> Inquiry:
     """The inquiry, or 404 when this user may not see it."""
-    queryset = Inquiry.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
+    queryset = Inquiry.objects.visible_to(request.user).select_related(
         "organisation", "assigned_to", "need"
     )
     return get_object_or_404(queryset, pk=pk)
@@ -76,9 +80,9 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ALL_ROLES)
-def inquiry_list(request: HttpRequest) -> HttpResponse:
+def inquiry_list(request: AuthedRequest) -> HttpResponse:
     queryset = (
-        Inquiry.objects.visible_to(request.user)  # type: ignore[arg-type]
+        Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")
         .prefetch_related(
             Prefetch("routings", queryset=Routing.objects.select_related("committee"))
@@ -88,14 +92,14 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
     filterset = InquiryFilter(request.GET or {"open": "true"}, queryset=queryset)
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page}
-    template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"  # type: ignore[attr-defined]
+    template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"
     return render(request, template, context)
 
 
 @role_required(*ALL_ROLES)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     routings = list(inquiry.routings.select_related("committee", "routed_by"))
     assessments = list(
         inquiry.assessments.select_related("committee", "assessed_by").prefetch_related(
@@ -112,7 +116,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "routings": routings,
         "assessments": assessments,
         "assessable": [
-            r.committee for r in routings
+            r.committee
+            for r in routings
             if can_assess and (user.has_role(*STAFF_ROLES) or r.committee_id in my_committees)
         ],
         "assessed": assessed,
@@ -122,9 +127,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if user.has_role(*STAFF_ROLES):
         context["blockers"] = actions.acceptance_blockers(inquiry)
-        context["suggestions"] = suggest_committees(f"{inquiry.title} {inquiry.description}")
+        suggestions = suggest_committees(f"{inquiry.title} {inquiry.description}")
+        context["suggestions"] = suggestions
         routed_ids = {r.committee_id for r in routings}
-        suggested = [s.key for s in context["suggestions"] if s.key not in routed_ids][:3]
+        suggested = [s.key for s in suggestions if s.key.pk not in routed_ids][:1]
         initial = {"version": inquiry.version}
         context["assign_form"] = AssignForm(initial=initial)
         context["info_form"] = RequestInformationForm(initial=initial)
@@ -150,14 +156,17 @@ def _run(request: HttpRequest, inquiry: Inquiry, action: Callable[[], object], d
 
 @require_POST
 @role_required(*STAFF_ROLES)
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         _run(
-            request, inquiry,
+            request,
+            inquiry,
             lambda: actions.do_assign_inquiry(
-                inquiry, request.user, expected_version=form.cleaned_data["version"]  # type: ignore[arg-type]
+                inquiry,
+                request.user,
+                expected_version=form.cleaned_data["version"],
             ),
             _("The inquiry is assigned to you."),
         )
@@ -166,16 +175,19 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*STAFF_ROLES)
-def request_information(request: HttpRequest, pk: int) -> HttpResponse:
+def request_information(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     form = RequestInformationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write what you want to know."))
         return redirect(inquiry)
     _run(
-        request, inquiry,
+        request,
+        inquiry,
         lambda: actions.do_request_information(
-            inquiry, request.user, form.cleaned_data["body"],  # type: ignore[arg-type]
+            inquiry,
+            request.user,
+            form.cleaned_data["body"],
             expected_version=form.cleaned_data["version"],
         ),
         _("Your question is sent to the company."),
@@ -185,17 +197,21 @@ def request_information(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*STAFF_ROLES)
-def route(request: HttpRequest, pk: int) -> HttpResponse:
+def route(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     form = RouteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose at least one committee."))
         return redirect(inquiry)
     _run(
-        request, inquiry,
+        request,
+        inquiry,
         lambda: actions.do_route_inquiry(
-            inquiry, request.user, form.cleaned_data["committees"],  # type: ignore[arg-type]
-            note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"],
+            inquiry,
+            request.user,
+            form.cleaned_data["committees"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
         ),
         _("The inquiry is routed."),
     )
@@ -204,17 +220,21 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*STAFF_ROLES)
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
         return redirect(inquiry)
     _run(
-        request, inquiry,
+        request,
+        inquiry,
         lambda: actions.do_decide_inquiry(
-            inquiry, request.user, form.cleaned_data["decision"],  # type: ignore[arg-type]
-            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
+            inquiry,
+            request.user,
+            form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
         ),
         _("The decision is recorded."),
     )
@@ -222,9 +242,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.COMMITTEE, *STAFF_ROLES)
-def assess(request: HttpRequest, pk: int, committee: str) -> HttpResponse:
+def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     committee_obj = get_object_or_404(Committee, slug=committee, routings__inquiry=inquiry)
     if not user.has_role(*STAFF_ROLES) and committee_obj.pk not in user.committee_ids():
         raise Http404
@@ -238,7 +258,10 @@ def assess(request: HttpRequest, pk: int, committee: str) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.do_save_assessment(
-                    inquiry, committee_obj, user, form.assessment_input(),
+                    inquiry,
+                    committee_obj,
+                    user,
+                    form.assessment_input(),
                     expected_version=form.cleaned_data.get("version"),
                 )
             except StaleRecordError as error:
@@ -252,8 +275,11 @@ def assess(request: HttpRequest, pk: int, committee: str) -> HttpResponse:
     else:
         initial: dict[str, object] = {}
         if existing:
-            initial = {"version": existing.version, "comment": existing.comment,
-                       "goals": list(existing.goals.all())}
+            initial = {
+                "version": existing.version,
+                "comment": existing.comment,
+                "goals": list(existing.goals.all()),
+            }
             for answer in existing.gate_answers.all():
                 initial[f"gate_{answer.gate_id}"] = "yes" if answer.passed else "no"
                 initial[f"gate_{answer.gate_id}_comment"] = answer.comment
@@ -261,14 +287,20 @@ def assess(request: HttpRequest, pk: int, committee: str) -> HttpResponse:
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
     return render(
-        request, "inquiries/assess.html",
-        {"inquiry": inquiry, "committee": committee_obj, "form": form, "existing": existing,
-         "formula": PriorityCriterion.formula(form.criteria)},
+        request,
+        "inquiries/assess.html",
+        {
+            "inquiry": inquiry,
+            "committee": committee_obj,
+            "form": form,
+            "existing": existing,
+            "formula": PriorityCriterion.formula(form.criteria),
+        },
     )
 
 
 @role_required(*READ_ALL_ROLES, Role.COMMITTEE, Role.COMPANY)
-def history(request: HttpRequest, pk: int) -> HttpResponse:
+def history(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     changes = inquiry.status_changes.select_related("changed_by")
     records = list(inquiry.history.select_related("history_user").order_by("history_date"))
@@ -278,21 +310,25 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         diffs.append({"record": record, "changes": delta.changes if delta else []})
     diffs.reverse()
     return render(
-        request, "inquiries/history.html",
+        request,
+        "inquiries/history.html",
         {"inquiry": inquiry, "changes": changes, "diffs": diffs},
     )
 
 
 @require_POST
 @role_required(Role.COMPANY)
-def company_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def company_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     inquiry = _get_inquiry_for_user(request, pk)
     form = SenderReplyForm(request.POST)
     if form.is_valid():
         _run(
-            request, inquiry,
+            request,
+            inquiry,
             lambda: actions.do_receive_sender_reply(
-                inquiry, form.cleaned_data["body"], author=request.user  # type: ignore[arg-type]
+                inquiry,
+                form.cleaned_data["body"],
+                author=request.user,
             ),
             _("Your answer is sent."),
         )
@@ -308,12 +344,14 @@ def sender(request: HttpRequest, token: str) -> HttpResponse:
     form = SenderReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _run(
-            request, inquiry,
+            request,
+            inquiry,
             lambda: actions.do_receive_sender_reply(inquiry, form.cleaned_data["body"]),
             _("Your answer is sent."),
         )
         return redirect("inquiries:sender", token=token)
     return render(
-        request, "inquiries/sender.html",
+        request,
+        "inquiries/sender.html",
         {"inquiry": inquiry, "form": form, "messages_list": inquiry.messages.all()},
     )

@@ -34,3 +34,11 @@ def normalise(value: str) -> str | None:
 
 def is_valid(value: str) -> bool:
     return normalise(value) is not None
+
+
+def with_check_digit(first_nine: str) -> str:
+    """Complete nine digits with their Luhn check digit, as NNNNNN-NNNN."""
+    for digit in "0123456789":
+        if luhn_checksum_ok(first_nine + digit):
+            return f"{first_nine[:6]}-{first_nine[6:]}{digit}"
+    raise ValueError(first_nine)  # unreachable: one digit always completes the sum

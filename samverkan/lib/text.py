@@ -10,21 +10,21 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
-STOPWORDS = frozenset(
-    """
+_STOPWORDS_TEXT = """
     och att det som en ett är av för med till på den de vi ni har inte om kan ska vara
     från eller men så också vid nya nytt ny alla andra vår våra vårt sin sina sitt
     under mot mellan genom inom där då när hur vad vilka vilken detta dessa deras
     the and of to in for with on is are be by an as at or from that this we our
     their it its can will would into about using use new also more most
     företag company companies gms samarbete collaboration
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 @cache
@@ -50,7 +50,7 @@ def analyze(text: str) -> list[tuple[str, str]]:
 
 @dataclass
 class Match:
-    key: object
+    key: Any
     score: float
     terms: list[str] = field(default_factory=list)
 
@@ -73,7 +73,7 @@ class Index:
             analyzed = analyze(text)
             keys.append(key)
             counts.append(Counter(s for s, _ in analyzed))
-            surfaces.append({s: w for s, w in reversed(analyzed)})
+            surfaces.append(dict(reversed(analyzed)))
             lengths.append(len(analyzed))
         return cls(keys, counts, surfaces, lengths)
 
@@ -86,7 +86,7 @@ class Index:
         query = analyze(text)
         if not query or not self.keys:
             return []
-        query_terms = {s: w for s, w in reversed(query)}
+        query_terms = dict(reversed(query))
         avg_len = (sum(self.lengths) / len(self.lengths)) or 1.0
         matches: list[Match] = []
         for i, counts in enumerate(self.term_counts):

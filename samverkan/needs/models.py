@@ -19,7 +19,9 @@ class Need(TimeStampedModel, VersionedModel):
         CLOSED = "closed", _("Closed")
 
     committee = models.ForeignKey(
-        "orgs.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+        "orgs.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
         related_name="needs",
     )
     title = models.CharField(_("title"), max_length=200)
@@ -31,8 +33,12 @@ class Need(TimeStampedModel, VersionedModel):
     )
     goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     objects = NeedQuerySet.as_manager()

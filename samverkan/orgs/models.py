@@ -65,7 +65,9 @@ class Organisation(TimeStampedModel):
 
 class Contact(TimeStampedModel):
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
         related_name="contacts",
     )
     name = models.CharField(_("name"), max_length=200)
@@ -122,7 +124,9 @@ class Committee(BilingualName):
         help_text=_("The committee that triages every company inquiry."),
     )
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="committees",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="committees",
         blank=True,
     )
     history = HistoricalRecords(m2m_fields=[members])

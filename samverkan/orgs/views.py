@@ -18,5 +18,5 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 @public
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
     committee = get_object_or_404(Committee, slug=slug)
-    needs = committee.needs.published()  # type: ignore[attr-defined]
+    needs = committee.needs.published()
     return render(request, "orgs/committee.html", {"committee": committee, "needs": needs})

@@ -1,0 +1,459 @@
+"""Demo data that tells a believable story; loading it twice changes nothing.
+
+Everything goes through the same actions people use, so the history, status changes and
+e-mails look as they would in real use. The e-mails are marked as sent, not mailed.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from samverkan.accounts.models import Role, User
+from samverkan.inquiries import actions
+from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, StatusChange
+from samverkan.lib.orgnr import with_check_digit
+from samverkan.needs.models import Need
+from samverkan.orgs.models import Committee, Organisation
+from samverkan.strategy.models import Goal
+
+from .models import OutboundEmail
+
+Status = Inquiry.Status
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    name: str
+    number: str = ""  # nine digits; the check digit is computed
+    foreign: str = ""
+    country: str = "SE"
+
+
+COMPANIES = [
+    DemoCompany("Nordisk Genomik AB", number="556701234"),
+    DemoCompany("Helix Diagnostik AB", number="556812345"),
+    DemoCompany("Skandinavisk Bioinformatik AB", number="559012345"),
+    DemoCompany("Farmanord AB", number="556923456"),
+    DemoCompany("Lund MedTech AB", number="559134567"),
+    DemoCompany("Aurora Sequencing Oy", foreign="FI28765432", country="FI"),
+    DemoCompany("Rhein Precision Pharma GmbH", foreign="DE812345678", country="DE"),
+    DemoCompany("Uppsala Biomarkör AB", number="559245678"),
+]
+
+# (language, title, description, kinds, mutual benefit)
+TOPICS = [
+    (
+        "sv",
+        "Snabb helgenomsekvensering på neonatal intensivvård",
+        "Vi vill tillsammans med GMS utvärdera snabb helgenomsekvensering för svårt sjuka "
+        "nyfödda, med svar inom 48 timmar och gemensam varianttolkning.",
+        ["research", "pilot"],
+        "Snabbare diagnos för barn med sällsynta sjukdomar.",
+    ),
+    (
+        "en",
+        "Liquid biopsy panel for lung cancer follow-up",
+        "We propose a joint validation of our circulating tumour DNA panel for monitoring "
+        "treatment response in non-small-cell lung cancer at two GMCs.",
+        ["testing", "clinical_study"],
+        "Validated data for us; earlier relapse detection for care.",
+    ),
+    (
+        "sv",
+        "AI-stöd för varianttolkning i nationella plattformen",
+        "Vi erbjuder vår programvara för maskininlärningsbaserad prioritering av varianter och "
+        "vill testa den mot GMS kunskapsdatabas.",
+        ["development", "testing"],
+        "Kortare tolkningstid och förbättrad programvara.",
+    ),
+    (
+        "en",
+        "Pharmacogenomic testing before prescribing",
+        "A pilot of pre-emptive pharmacogenetic testing with decision support in the electronic "
+        "health record for patients starting antidepressants.",
+        ["pilot"],
+        "Fewer adverse drug reactions; real-world evidence for the test.",
+    ),
+    (
+        "sv",
+        "Utbildning i genomisk medicin för primärvården",
+        "Vi vill ta fram webbkurser och workshops om ärftlighet och gentester för "
+        "primärvårdens läkare och sjuksköterskor.",
+        ["education"],
+        "Bättre remisser och kunskap i hela vårdkedjan.",
+    ),
+    (
+        "en",
+        "Joint Horizon Europe application on AML minimal residual disease",
+        "We invite GMS to a consortium applying for Horizon Europe funding to standardise "
+        "measurable residual disease testing in acute myeloid leukaemia.",
+        ["funding_application", "research"],
+        "Shared funding and a European standard.",
+    ),
+    (
+        "sv",
+        "Sekvensering för utbrottsövervakning av resistenta bakterier",
+        "Vi föreslår ett gemensamt projekt för helgenomsekvensering av antibiotikaresistenta "
+        "bakterier och smittspårning mellan sjukhus.",
+        ["research", "development"],
+        "Snabbare smittspårning och ett testat arbetsflöde.",
+    ),
+    (
+        "en",
+        "Polygenic risk scores for cardiovascular prevention",
+        "A study of how polygenic risk scores can be combined with clinical risk factors to "
+        "find people who benefit from early prevention of heart disease.",
+        ["research"],
+        "Evidence for prevention programmes and for our risk model.",
+    ),
+    (
+        "sv",
+        "Transkriptomsekvensering av barntumörer",
+        "Vi erbjuder reagenser och analys för RNA-sekvensering av tumörer hos barn, som "
+        "komplement till helgenomsekvensering.",
+        ["research", "testing"],
+        "Fler barn får en molekylär diagnos.",
+    ),
+    (
+        "en",
+        "Cloud platform for secure genomic data sharing",
+        "We propose testing our cloud platform for secure, federated analysis of genomic data "
+        "across regions, meeting Swedish data protection requirements.",
+        ["testing", "development"],
+        "A tested national infrastructure option.",
+    ),
+    (
+        "sv",
+        "Hälsoekonomisk utvärdering av genpaneler",
+        "Vi vill göra en gemensam hälsoekonomisk studie av kostnadseffektiviteten för breda "
+        "genpaneler vid solida tumörer.",
+        ["research"],
+        "Underlag för införande och ersättning.",
+    ),
+    (
+        "en",
+        "Companion diagnostic in a phase II precision oncology trial",
+        "We seek sites for a company-initiated phase II trial where patients are selected by "
+        "a companion diagnostic based on tumour sequencing.",
+        ["clinical_study"],
+        "More patients in clinical studies in Sweden.",
+    ),
+    (
+        "sv",
+        "Kaskadtestning av släktingar vid ärftlig bröstcancer",
+        "Ett pilotprojekt med digitalt stöd för att nå släktingar till BRCA-bärare och "
+        "erbjuda genetisk utredning.",
+        ["pilot", "development"],
+        "Fler anlagsbärare hittas i tid.",
+    ),
+    (
+        "en",
+        "Long-read sequencing for repeat expansion disorders",
+        "We propose evaluating long-read sequencing to diagnose repeat expansion disorders "
+        "that short reads miss, on samples from rare-disease patients.",
+        ["testing", "research"],
+        "Higher diagnostic yield; validation data for us.",
+    ),
+    (
+        "sv",
+        "Gemensam Vinnova-ansökan om precisionsdiagnostik",
+        "Vi vill söka medel från Vinnova tillsammans med GMS och två andra företag för att "
+        "utveckla precisionsdiagnostik för hematologiska sjukdomar.",
+        ["funding_application"],
+        "Finansiering och ett brett konsortium.",
+    ),
+    (
+        "en",
+        "Biobank sample access for biomarker discovery",
+        "Request for collaboration on biomarker discovery using consented biobank samples "
+        "linked to genomic data.",
+        ["research"],
+        "New biomarkers; the company gains data access under agreement.",
+    ),
+    (
+        "sv",
+        "Standardiserade rapportmallar för genetiska analyser",
+        "Vi erbjuder att utveckla strukturerade rapportmallar enligt FHIR för genetiska "
+        "analyssvar, så att de kan läsas i alla journalsystem.",
+        ["development"],
+        "Interoperabla svar i hela landet.",
+    ),
+    (
+        "en",
+        "Webinar series on genomics for industry",
+        "A joint webinar series where GMS experts and companies exchange knowledge on "
+        "genomic medicine in Swedish healthcare.",
+        ["education"],
+        "Knowledge exchange both ways.",
+    ),
+    (
+        "sv",
+        "Patientinformation om genetisk testning",
+        "Vi vill tillsammans med patientorganisationer ta fram lättläst information om "
+        "genetiska tester och samtycke.",
+        ["education", "other"],
+        "Bättre informerade patienter.",
+    ),
+    (
+        "en",
+        "Exclusive access to GMS variant data",
+        "We would like exclusive rights to the national variant database for five years in "
+        "return for funding a data engineer.",
+        ["other"],
+        "Funding for a data engineer.",
+    ),
+    (
+        "sv",
+        "Automatiserad provberedning för sekvenseringslabb",
+        "Vi vill testa vår robot för automatiserad DNA-extraktion och biblioteksberedning i "
+        "två av GMS laboratorier.",
+        ["testing"],
+        "Högre kapacitet i labben och validering för oss.",
+    ),
+    (
+        "en",
+        "Screening newborns for treatable genetic conditions",
+        "A research collaboration on genomic newborn screening for treatable conditions, "
+        "including ethics and consent questions.",
+        ["research", "pilot"],
+        "Evidence on benefits and risks of genomic screening.",
+    ),
+    (
+        "sv",
+        "Metagenomik för snabb sepsisdiagnostik",
+        "Ett utvecklingsprojekt för metagenomisk sekvensering direkt från blod vid sepsis på "
+        "intensivvårdsavdelningar.",
+        ["development", "clinical_study"],
+        "Rätt antibiotika snabbare.",
+    ),
+    (
+        "en",
+        "Decision support for tumour boards",
+        "We propose piloting our software that summarises tumour sequencing results and "
+        "matching trials for molecular tumour boards.",
+        ["pilot", "development"],
+        "Faster tumour boards; feedback for our product.",
+    ),
+]
+
+# The path each inquiry takes; three topics per final state.
+PATHS: dict[str, list[str]] = {
+    Status.RECEIVED: [],
+    Status.TRIAGE: ["assign"],
+    Status.AWAITING_INFO: ["assign", "ask"],
+    Status.ASSESSMENT: ["assign", "route", "assess"],
+    Status.PARKED: ["assign", "route", "park"],
+    Status.ACCEPTED: ["assign", "route", "assess", "accept"],
+    Status.DECLINED: ["assign", "route", "assess_fail", "decline"],
+    Status.WITHDRAWN: ["assign", "ask", "withdraw"],
+}
+
+NEEDS = [
+    (
+        "rare_diseases",
+        "Långläsande sekvensering för svårdiagnostiserade patienter",
+        "Utskottet söker partner för att utvärdera långläsande sekvensering där kortläst "
+        "helgenomsekvensering inte ger svar.",
+        "testing",
+    ),
+    (
+        "informatics",
+        "Skalbar lagring och beräkning för genomikdata",
+        "Vi behöver lösningar för säker lagring och analys av petabyte genomikdata, "
+        "gärna molnbaserade och i enlighet med GDPR.",
+        "development",
+    ),
+    (
+        "education",
+        "Digital utbildning om genomik för vårdpersonal",
+        "Utskottet vill samarbeta kring webbkurser och interaktivt material om genomisk medicin.",
+        "education",
+    ),
+    (
+        "solid_tumours",
+        "Flytande biopsi för uppföljning av behandling",
+        "Vi söker samarbete om validering av ctDNA-analyser för att följa behandlingssvar "
+        "vid solida tumörer.",
+        "clinical_study",
+    ),
+]
+
+USERS = [
+    ("coordinator", Role.COORDINATOR, "Karin", "Lindqvist", ["innovation_industry"]),
+    (
+        "committee",
+        Role.COMMITTEE,
+        "Erik",
+        "Sandberg",
+        ["rare_diseases", "solid_tumours", "informatics"],
+    ),
+    ("company", Role.COMPANY, "Sara", "Holm", []),
+    ("viewer", Role.VIEWER, "Anders", "Ek", []),
+    ("admin", Role.ADMIN, "Maria", "Nilsson", []),
+]
+
+
+def _user(username: str, role: str, first: str, last: str, password: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "role": role,
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.samverkan.se",
+        },
+    )
+    if role == Role.ADMIN and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _organisation(company: DemoCompany) -> Organisation:
+    number = with_check_digit(company.number) if company.number else ""
+    if number:
+        org, _ = Organisation.objects.get_or_create(
+            organisation_number=number, defaults={"name": company.name}
+        )
+    else:
+        org, _ = Organisation.objects.get_or_create(
+            country=company.country,
+            foreign_identifier=company.foreign,
+            defaults={"name": company.name},
+        )
+    return org
+
+
+def _assess(inquiry: Inquiry, actor: User, *, gates_pass: bool) -> None:
+    gates = list(Gate.objects.all())
+    criteria = list(PriorityCriterion.objects.all())
+    goals = list(Goal.objects.filter(number__in=[1, 3]))
+    for routing in inquiry.routings.select_related("committee"):
+        failing = {"non_exclusive"} if not gates_pass else set()
+        data = actions.AssessmentInput(
+            gates={
+                g.pk: (
+                    g.slug not in failing,
+                    "" if g.slug not in failing else "Företaget begär exklusiv tillgång.",
+                )
+                for g in gates
+            },
+            scores={c.pk: (inquiry.pk + i) % (c.max_score + 1) for i, c in enumerate(criteria)},
+            goals=goals,
+            comment="Bedömd vid utskottets möte.",
+        )
+        actions.do_save_assessment(inquiry, routing.committee, actor, data)
+
+
+def _walk(inquiry: Inquiry, steps: list[str], coordinator: User, member: User) -> None:
+    from samverkan.inquiries.matching import suggest_committees
+
+    for step in steps:
+        inquiry.refresh_from_db()
+        if step == "assign":
+            actions.do_assign_inquiry(inquiry, coordinator)
+        elif step == "ask":
+            actions.do_request_information(
+                inquiry,
+                coordinator,
+                "Kan ni beskriva vilka resurser ni bidrar med och hur projektet ska utvärderas?",
+            )
+        elif step == "route":
+            matches = suggest_committees(f"{inquiry.title} {inquiry.description}", limit=2)
+            committees = [m.key for m in matches] or [Committee.objects.get(slug="informatics")]
+            actions.do_route_inquiry(inquiry, coordinator, committees)
+        elif step in {"assess", "assess_fail"}:
+            _assess(inquiry, coordinator, gates_pass=step == "assess")
+        elif step == "accept":
+            actions.do_decide_inquiry(inquiry, coordinator, Status.ACCEPTED)
+        elif step == "decline":
+            actions.do_decide_inquiry(
+                inquiry,
+                coordinator,
+                Status.DECLINED,
+                reason="GMS ingår inte exklusiva samarbeten, så vi kan inte gå vidare med "
+                "förslaget i denna form.",
+            )
+        elif step == "park":
+            actions.do_decide_inquiry(
+                inquiry, coordinator, Status.PARKED, reason="Vi återkommer efter sommaren."
+            )
+        elif step == "withdraw":
+            actions.do_decide_inquiry(
+                inquiry, coordinator, Status.WITHDRAWN, reason="Företaget drog tillbaka förslaget."
+            )
+
+
+def _backdate(inquiry: Inquiry, days_ago: int) -> None:
+    """Spread the story over time so ages, queues and dashboards look lived-in."""
+    start = timezone.now() - datetime.timedelta(days=days_ago, hours=3)
+    Inquiry.objects.filter(pk=inquiry.pk).update(created_at=start)
+    for step, change in enumerate(inquiry.status_changes.order_by("pk")):
+        when = start + datetime.timedelta(days=min(step * 3, max(days_ago - 1, 0)))
+        StatusChange.objects.filter(pk=change.pk).update(changed_at=when)
+
+
+@transaction.atomic
+def load_demo(password: str) -> dict[str, int]:
+    users = {name: _user(name, role, first, last, password) for name, role, first, last, _ in USERS}
+    for name, _role, _first, _last, committees in USERS:
+        for slug in committees:
+            Committee.objects.get(slug=slug).members.add(users[name])
+    orgs = [_organisation(c) for c in COMPANIES]
+    company_user = users["company"]
+    if company_user.organisation_id != orgs[0].pk:
+        company_user.organisation = orgs[0]
+        company_user.save(update_fields=["organisation"])
+
+    for slug, title, description, kind in NEEDS:
+        Need.objects.get_or_create(
+            committee=Committee.objects.get(slug=slug),
+            title=title,
+            defaults={
+                "description": description,
+                "kind": kind,
+                "status": Need.Status.PUBLISHED,
+                "created_by": users["committee"],
+            },
+        )
+
+    first_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    created = 0
+    index = 0
+    for steps in PATHS.values():
+        for _ in range(3):
+            language, title, description, kinds, benefit = TOPICS[index]
+            company = COMPANIES[index % len(COMPANIES)]
+            org = orgs[index % len(orgs)]
+            data = actions.IntakeData(
+                organisation_name=org.name,
+                organisation_number=org.organisation_number,
+                foreign_identifier=company.foreign,
+                country=company.country,
+                contact_name=f"Kontakt {org.name.split()[0]}",
+                contact_email=f"kontakt{index}@example.com",
+                title=title,
+                description=description,
+                kinds=kinds,
+                mutual_benefit=benefit,
+                resources_offered="Personal, utrustning och analyskostnader.",
+                operations_in_sweden=company.country == "SE",
+            )
+            inquiry, is_new = actions.do_submit_inquiry(
+                data, language=language, idempotency_key=f"demo:{index}"
+            )
+            if is_new:
+                created += 1
+                _walk(inquiry, steps, users["coordinator"], users["committee"])
+                _backdate(inquiry, days_ago=5 + index * 9)
+            index += 1
+    # Demo e-mails are history, not news: nobody should receive them.
+    OutboundEmail.objects.filter(pk__gt=first_email).update(
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now()
+    )
+    return {"users": len(users), "organisations": len(orgs), "inquiries created": created}

@@ -1,0 +1,153 @@
+"""Named personas, one per role, shared by every test (Healthchecks' habit).
+
+alice   coordinator (committee for innovation and industry collaboration)
+bob     committee member of rare_diseases
+carol   company user at Acme Genomik AB
+dave    viewer
+erin    administrator
+mallory company user at another company: must never see Acme's records
+oscar   committee member of education only: must never see what is not routed there
+"""
+
+from typing import Any
+
+from django.core.cache import cache
+from django.test import TestCase
+
+from samverkan.accounts.models import Role, User
+from samverkan.core.reference import load_reference
+from samverkan.inquiries import actions
+from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion
+from samverkan.orgs.models import Committee, Organisation
+
+
+def valid_orgnr(first_nine: str) -> str:
+    from samverkan.lib.orgnr import with_check_digit
+
+    return with_check_digit(first_nine)
+
+
+ACME_NUMBER = valid_orgnr("556677889")
+OTHER_NUMBER = valid_orgnr("559900112")
+
+
+def intake_payload(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid inquiry as the form and the API take it."""
+    payload: dict[str, Any] = {
+        "organisation_name": "Acme Genomik AB",
+        "organisation_number": ACME_NUMBER,
+        "foreign_identifier": "",
+        "country": "",
+        "contact_name": "Ada Lind",
+        "contact_email": "ada@acme.example",
+        "title": "Helgenomsekvensering för sällsynta sjukdomar",
+        "description": "Vi vill testa snabb helgenomsekvensering för nyfödda med sällsynta "
+        "sjukdomar och dela varianttolkning.",
+        "kinds": ["research", "pilot"],
+        "committees": [],
+        "resources_offered": "Två bioinformatiker",
+        "mutual_benefit": "Snabbare diagnos",
+        "other_companies": "",
+        "operations_in_sweden": True,
+        "consent": True,
+    }
+    payload.update(overrides)
+    return payload
+
+
+class BaseTestCase(TestCase):
+    password = "correct horse battery staple"
+    acme: Organisation
+    other: Organisation
+    rare: Committee
+    informatics: Committee
+    education: Committee
+    alice: User
+    bob: User
+    carol: User
+    dave: User
+    erin: User
+    mallory: User
+    oscar: User
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        load_reference()
+        cls.acme = Organisation.objects.create(
+            name="Acme Genomik AB", organisation_number=ACME_NUMBER
+        )
+        cls.other = Organisation.objects.create(
+            name="Annat Bolag AB", organisation_number=OTHER_NUMBER
+        )
+        cls.rare = Committee.objects.get(slug="rare_diseases")
+        cls.informatics = Committee.objects.get(slug="informatics")
+        cls.education = Committee.objects.get(slug="education")
+
+        cls.alice = cls._user("alice", Role.COORDINATOR)
+        cls.bob = cls._user("bob", Role.COMMITTEE)
+        cls.carol = cls._user("carol", Role.COMPANY, organisation=cls.acme)
+        cls.dave = cls._user("dave", Role.VIEWER)
+        cls.erin = cls._user("erin", Role.ADMIN, is_staff=True, is_superuser=True)
+        cls.mallory = cls._user("mallory", Role.COMPANY, organisation=cls.other)
+        cls.oscar = cls._user("oscar", Role.COMMITTEE)
+        cls.rare.members.add(cls.bob)
+        cls.education.members.add(cls.oscar)
+
+    @classmethod
+    def _user(cls, username: str, role: str, **extra: Any) -> User:
+        user = User(username=username, role=role, email=f"{username}@example.org", **extra)
+        user.set_password(cls.password)
+        user.save()
+        return user
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()  # rate-limit counters live in the shared cache
+
+    def login(self, user: User) -> None:
+        self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    # Building blocks for inquiries in a given state, through the real actions.
+
+    @classmethod
+    def submit(cls, **overrides: Any) -> Inquiry:
+        payload = intake_payload(**overrides)
+        data = actions.IntakeData(
+            organisation_name=payload["organisation_name"],
+            organisation_number=payload["organisation_number"],
+            foreign_identifier=payload["foreign_identifier"],
+            country=payload["country"] or "SE",
+            contact_name=payload["contact_name"],
+            contact_email=payload["contact_email"],
+            title=payload["title"],
+            description=payload["description"],
+            kinds=payload["kinds"],
+            operations_in_sweden=payload["operations_in_sweden"],
+        )
+        inquiry, _ = actions.do_submit_inquiry(data, language=overrides.get("language", "sv"))
+        return inquiry
+
+    @classmethod
+    def routed(cls, *committees: Committee, **overrides: Any) -> Inquiry:
+        inquiry = cls.submit(**overrides)
+        actions.do_route_inquiry(inquiry, cls.alice, committees or [cls.rare])
+        inquiry.refresh_from_db()
+        return inquiry
+
+    @classmethod
+    def assessment_input(
+        cls, *, failing: tuple[str, ...] = (), score: int = 2
+    ) -> actions.AssessmentInput:
+        return actions.AssessmentInput(
+            gates={g.pk: (g.slug not in failing, "") for g in Gate.objects.all()},
+            scores={c.pk: score for c in PriorityCriterion.objects.all()},
+        )
+
+    @classmethod
+    def assessed(cls, *, failing: tuple[str, ...] = (), **overrides: Any) -> Inquiry:
+        inquiry = cls.routed(**overrides)
+        actions.do_save_assessment(
+            inquiry, cls.rare, cls.bob, cls.assessment_input(failing=failing)
+        )
+        inquiry.refresh_from_db()
+        return inquiry

@@ -1,0 +1,252 @@
+"""The coordinator's and the committee's pages, through real HTTP requests."""
+
+import datetime
+import json
+
+from django.utils import timezone
+
+from samverkan.inquiries.models import Assessment, Gate, Inquiry, PriorityCriterion
+from samverkan.test import BaseTestCase
+
+S = Inquiry.Status
+
+
+class QueueTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.old = cls.submit(title="Gammal förfrågan")
+        Inquiry.objects.filter(pk=cls.old.pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=20)
+        )
+        cls.new = cls.submit(title="Ny förfrågan")
+        cls.closed = cls.submit(title="Återkallad förfrågan")
+        Inquiry.objects.filter(pk=cls.closed.pk).update(status=S.WITHDRAWN)
+        cls.routed_one = cls.routed(cls.informatics, title="Fördelad förfrågan")
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.login(self.alice)
+
+    def test_it_lists_open_inquiries_oldest_first_with_their_age(self):
+        response = self.client.get("/inquiries/")
+        body = response.content.decode()
+        self.assertLess(body.index("Gammal förfrågan"), body.index("Ny förfrågan"))
+        self.assertNotIn("Återkallad förfrågan", body)
+        self.assertContains(response, '<td class="num">20</td>', html=True)
+
+    def test_it_filters_by_status_committee_and_age(self):
+        by_status = self.client.get("/inquiries/?status=withdrawn")
+        self.assertContains(by_status, "Återkallad förfrågan")
+        self.assertNotContains(by_status, "Ny förfrågan")
+        by_committee = self.client.get("/inquiries/?committee=informatics")
+        self.assertContains(by_committee, "Fördelad förfrågan")
+        self.assertNotContains(by_committee, "Gammal förfrågan")
+        by_age = self.client.get("/inquiries/?older_than=14")
+        self.assertContains(by_age, "Gammal förfrågan")
+        self.assertNotContains(by_age, "Ny förfrågan")
+
+    def test_htmx_gets_only_the_table(self):
+        response = self.client.get("/inquiries/?status=received", HTTP_HX_REQUEST="true")
+        self.assertContains(response, 'id="queue"')
+        self.assertNotContains(response, "<html")
+
+    def test_it_searches_reference_title_and_organisation(self):
+        response = self.client.get(f"/inquiries/?q={self.new.reference}")
+        self.assertContains(response, "Ny förfrågan")
+        self.assertNotContains(response, "Gammal förfrågan")
+
+
+class TriageFlowTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.inquiry = self.submit(
+            title="Bioinformatik för variantdatabas",
+            description="Vi erbjuder programvara för bioinformatik och en variantdatabas i molnet.",
+        )
+        self.login(self.alice)
+
+    def test_the_page_suggests_committees_and_says_why(self):
+        response = self.client.get(self.inquiry.get_absolute_url())
+        suggestions = response.context["suggestions"]
+        self.assertEqual(suggestions[0].key, self.informatics)
+        self.assertIn("bioinformatik", suggestions[0].terms)
+        self.assertContains(response, "bioinformatik")
+        # The best suggestion is ticked in the routing form.
+        self.assertEqual(response.context["route_form"].initial["committees"][0], self.informatics)
+
+    def test_assign_route_and_decide_through_the_pages(self):
+        url = self.inquiry.get_absolute_url()
+        self.client.post(f"{url}assign/", {"version": 1})
+        self.inquiry.refresh_from_db()
+        self.assertEqual((self.inquiry.status, self.inquiry.assigned_to), (S.TRIAGE, self.alice))
+
+        response = self.client.post(
+            f"{url}route/",
+            {"version": 2, "committees": ["rare_diseases"], "note": "Titta"},
+            follow=True,
+        )
+        self.assertContains(response, "Sällsynta diagnoser")
+        self.inquiry.refresh_from_db()
+        self.assertEqual(self.inquiry.status, S.ASSESSMENT)
+
+        response = self.client.post(
+            f"{url}decide/", {"version": 3, "decision": "accepted"}, follow=True
+        )
+        self.assertContains(response, "Sällsynta diagnoser")  # named as not yet assessed
+        self.assertEqual(Inquiry.objects.get(pk=self.inquiry.pk).status, S.ASSESSMENT)
+
+    def test_a_stale_form_is_refused_with_a_message(self):
+        url = self.inquiry.get_absolute_url()
+        self.client.post(f"{url}assign/", {"version": 1}, follow=True)
+        response = self.client.post(
+            f"{url}route/",
+            {"version": 1, "committees": ["rare_diseases"]},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        messages = [str(m) for m in response.context["messages"]]
+        self.assertEqual(len(messages), 1)
+        self.assertIn("Someone else changed this record", messages[0])
+        self.assertFalse(self.inquiry.routings.exists())
+
+    def test_asking_for_information_reaches_the_sender_page(self):
+        url = self.inquiry.get_absolute_url()
+        self.client.post(
+            f"{url}request-information/", {"version": 1, "body": "Hur stor är budgeten?"}
+        )
+        self.client.logout()
+        sender_page = self.client.get(f"/inquiries/s/{self.inquiry.sender_token}/")
+        self.assertContains(sender_page, "Hur stor är budgeten?")
+        self.client.post(f"/inquiries/s/{self.inquiry.sender_token}/", {"body": "200 000 kr."})
+        self.inquiry.refresh_from_db()
+        self.assertEqual(self.inquiry.status, S.TRIAGE)
+        self.assertEqual(self.inquiry.messages.last().body, "200 000 kr.")
+
+    def test_declining_without_a_reason_is_refused_on_the_page(self):
+        response = self.client.post(
+            f"{self.inquiry.get_absolute_url()}decide/",
+            {"version": 1, "decision": "declined", "reason": ""},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertContains(response, "Give the company a reason for declining.")
+        self.assertEqual(Inquiry.objects.get(pk=self.inquiry.pk).status, S.RECEIVED)
+
+
+class AssessmentPageTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.inquiry = self.routed(self.rare)
+        self.url = f"/inquiries/{self.inquiry.pk}/assess/rare_diseases/"
+        self.login(self.bob)
+
+    def form(self, gate="yes", score=3, **extra):
+        data = {f"gate_{g.pk}": gate for g in Gate.objects.all()}
+        data |= {f"score_{c.pk}": score for c in PriorityCriterion.objects.all()}
+        data |= {"goals": ["1"], "comment": "Bra förslag", **extra}
+        return data
+
+    def test_it_shows_the_gates_criteria_and_formula(self):
+        response = self.client.get(self.url)
+        self.assertContains(response, "Företaget delar GMS övergripande mål")
+        self.assertContains(response, "100 × (2 × scalable")
+
+    def test_the_member_records_the_assessment_and_the_priority_is_shown(self):
+        response = self.client.post(self.url, self.form(), follow=True)
+        assessment = Assessment.objects.get()
+        self.assertTrue(assessment.gates_passed)
+        self.assertEqual(str(assessment.priority), "100.0")
+        self.assertEqual(list(assessment.goals.values_list("number", flat=True)), [1])
+        self.assertContains(response, "100,0")  # Swedish decimal comma
+
+    def test_a_missing_answer_shows_the_form_again_and_stores_nothing(self):
+        data = self.form()
+        del data[f"gate_{Gate.objects.first().pk}"]
+        response = self.client.post(self.url, data, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Answer yes or no.")
+        self.assertFalse(Assessment.objects.exists())
+
+    def test_a_revision_from_a_stale_page_is_refused(self):
+        self.client.post(self.url, self.form())
+        self.client.post(self.url, self.form(score=2, version=1))
+        response = self.client.post(self.url, self.form(score=0, version=1))
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["form"].non_field_errors())
+        self.assertEqual(str(Assessment.objects.get().priority), "66.7")
+
+
+class HistoryPageTestCase(BaseTestCase):
+    def test_it_shows_every_change_with_who_and_when(self):
+        inquiry = self.routed(self.rare)
+        self.login(self.dave)
+        response = self.client.get(f"/inquiries/{inquiry.pk}/history/", HTTP_ACCEPT_LANGUAGE="en")
+        changes = list(response.context["changes"])
+        self.assertEqual(
+            [(c.from_status, c.to_status) for c in changes],
+            [("", "received"), ("received", "assessment")],
+        )
+        self.assertEqual(changes[1].changed_by, self.alice)
+        self.assertContains(response, "alice")
+        self.assertGreaterEqual(len(response.context["diffs"]), 2)
+
+
+class InquiryApiTestCase(BaseTestCase):
+    def post(self, url, payload):
+        return self.client.post(url, json.dumps(payload), content_type="application/json")
+
+    def test_the_whole_workflow_through_the_api(self):
+        inquiry = self.submit()
+        base = f"/api/v1/inquiries/{inquiry.pk}"
+        self.login(self.alice)
+        body = self.post(f"{base}/assign", {"version": 1}).json()
+        self.assertEqual((body["status"], body["assigned_to"]), ("triage", "alice"))
+        body = self.post(f"{base}/route", {"version": 2, "committees": ["rare_diseases"]}).json()
+        self.assertEqual(body["committees"], ["rare_diseases"])
+
+        self.login(self.bob)
+        gates = {g.slug: {"met": True, "comment": ""} for g in Gate.objects.all()}
+        scores = {c.slug: 3 for c in PriorityCriterion.objects.all()}
+        response = self.client.put(
+            f"{base}/assessments/rare_diseases",
+            json.dumps({"gates": gates, "scores": scores, "goals": [1, 3]}),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["priority"], "100.0")
+
+        self.login(self.alice)
+        response = self.post(f"{base}/decision", {"version": 4, "decision": "accepted"})
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["status"], "accepted")
+        history = self.client.get(f"{base}/history").json()
+        self.assertEqual(
+            [h["to_status"] for h in history], ["received", "triage", "assessment", "accepted"]
+        )
+
+    def test_a_stale_version_is_409(self):
+        inquiry = self.submit()
+        self.login(self.alice)
+        self.post(f"/api/v1/inquiries/{inquiry.pk}/assign", {"version": 1})
+        response = self.post(f"/api/v1/inquiries/{inquiry.pk}/assign", {"version": 1})
+        self.assertEqual(response.status_code, 409)
+
+    def test_a_refused_transition_is_400_with_the_reason(self):
+        inquiry = self.routed()
+        self.login(self.alice)
+        response = self.post(
+            f"/api/v1/inquiries/{inquiry.pk}/decision",
+            {"version": inquiry.version, "decision": "accepted"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Sällsynta diagnoser", response.json()["detail"])
+
+    def test_the_list_filters_like_the_page(self):
+        self.routed(self.informatics, title="Informatikförslag")
+        self.submit(title="Annat")
+        self.login(self.dave)
+        items = self.client.get("/api/v1/inquiries?committee=informatics").json()["items"]
+        self.assertEqual([i["title"] for i in items], ["Informatikförslag"])
+        response = self.client.get("/api/v1/inquiries?older_than=abc")
+        self.assertEqual(response.status_code, 422)
