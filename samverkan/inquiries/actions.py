@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -369,12 +370,16 @@ def do_save_assessment(
 
 
 def acceptance_blockers(inquiry: Inquiry) -> list[str]:
-    """Why the inquiry cannot be accepted now; empty when it can."""
+    """Why the inquiry cannot be accepted now; empty when it can.
+
+    Reads routings (with committees) and assessments through .all(), so a caller that
+    prefetched them pays no queries.
+    """
     if inquiry.status != Status.ASSESSMENT:
         return [_("Only an inquiry in assessment can be accepted.")]
     assessments = {a.committee_id: a for a in inquiry.assessments.all()}
     reasons = []
-    for routing in inquiry.routings.select_related("committee"):
+    for routing in inquiry.routings.all():
         assessment = assessments.get(routing.committee_id)
         if assessment is None:
             reasons.append(
@@ -404,6 +409,7 @@ def do_decide_inquiry(
         raise ValidationError(_("Unknown decision."))
     inquiry = _lock(inquiry, expected_version)
     if decision == Status.ACCEPTED:
+        prefetch_related_objects([inquiry], "routings__committee", "assessments")
         blockers = acceptance_blockers(inquiry)
         if blockers:
             raise ValidationError(blockers)

@@ -46,11 +46,24 @@ def intake_rate_limited(request: HttpRequest) -> bool:
     )
 
 
-def _get_inquiry_for_user(request: HttpRequest, pk: int) -> Inquiry:
-    """The inquiry, or 404 when this user may not see it."""
+def _get_inquiry_for_user(request: HttpRequest, pk: int, *, full: bool = False) -> Inquiry:
+    """The inquiry, or 404 when this user may not see it; `full` brings what the page shows."""
     queryset = Inquiry.objects.visible_to(request.user).select_related(
         "organisation", "assigned_to", "need"
     )
+    if full:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "routings",
+                queryset=Routing.objects.select_related("committee", "routed_by").order_by("pk"),
+            ),
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.select_related("committee", "assessed_by")
+                .prefetch_related("gate_answers__gate", "scores__criterion", "goals")
+                .order_by("pk"),
+            ),
+        )
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -98,14 +111,10 @@ def inquiry_list(request: AuthedRequest) -> HttpResponse:
 
 @role_required(*ALL_ROLES)
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    inquiry = _get_inquiry_for_user(request, pk)
+    inquiry = _get_inquiry_for_user(request, pk, full=True)
     user = request.user
-    routings = list(inquiry.routings.select_related("committee", "routed_by"))
-    assessments = list(
-        inquiry.assessments.select_related("committee", "assessed_by").prefetch_related(
-            "gate_answers__gate", "scores__criterion", "goals"
-        )
-    )
+    routings = list(inquiry.routings.all())
+    assessments = list(inquiry.assessments.all())
     assessed = {a.committee_id for a in assessments}
     my_committees = set(user.committee_ids()) if user.role == Role.COMMITTEE else set()
     can_assess = inquiry.status == Inquiry.Status.ASSESSMENT and (

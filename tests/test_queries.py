@@ -1,0 +1,61 @@
+"""Lists keep a constant number of queries however many rows they show."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from samverkan.inquiries import actions
+from samverkan.inquiries.models import Inquiry, Routing
+from samverkan.test import BaseTestCase
+
+QUEUE_QUERIES = 6  # session, user, count, committees for the filter, page, routings
+API_LIST_QUERIES = 5
+
+
+class QueryCountTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        for i in range(60):
+            inquiry = cls.submit(title=f"Förfrågan {i}")
+            if i % 2:
+                Routing.objects.create(inquiry=inquiry, committee=cls.rare, routed_by=cls.alice)
+                Routing.objects.create(
+                    inquiry=inquiry, committee=cls.informatics, routed_by=cls.alice
+                )
+                Inquiry.objects.filter(pk=inquiry.pk).update(
+                    status=Inquiry.Status.ASSESSMENT, assigned_to=cls.alice
+                )
+
+    def count(self, url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return len(queries)
+
+    def test_the_queue_page(self):
+        self.login(self.alice)
+        with self.assertNumQueries(QUEUE_QUERIES):
+            response = self.client.get("/inquiries/?page_size=50")
+        self.assertEqual(len(response.context["page"]), 25)
+        # The same on a page of fewer rows: nothing per row.
+        self.assertEqual(self.count("/inquiries/?page=3"), QUEUE_QUERIES)
+
+    def test_the_queue_for_a_committee_member(self):
+        self.login(self.bob)
+        self.assertEqual(self.count("/inquiries/"), self.count("/inquiries/?page=2"))
+
+    def test_the_api_list(self):
+        self.login(self.alice)
+        with self.assertNumQueries(API_LIST_QUERIES):
+            response = self.client.get("/api/v1/inquiries?page_size=60")
+        self.assertEqual(len(response.json()["items"]), 60)
+        self.assertEqual(self.count("/api/v1/inquiries?page_size=5"), API_LIST_QUERIES)
+
+    def test_the_detail_page_does_not_grow_with_assessments(self):
+        inquiry = Inquiry.objects.filter(status=Inquiry.Status.ASSESSMENT).first()
+        assert inquiry is not None
+        self.login(self.alice)
+        actions.do_save_assessment(inquiry, self.rare, self.bob, self.assessment_input())
+        one = self.count(inquiry.get_absolute_url())
+        actions.do_save_assessment(inquiry, self.informatics, self.alice, self.assessment_input())
+        self.assertEqual(self.count(inquiry.get_absolute_url()), one)
