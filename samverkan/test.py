@@ -55,6 +55,25 @@ def intake_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
+def submit_inquiry(**overrides: Any) -> Inquiry:
+    """An inquiry through the real intake action, as if sent from the form."""
+    payload = intake_payload(**overrides)
+    data = actions.IntakeData(
+        organisation_name=payload["organisation_name"],
+        organisation_number=payload["organisation_number"],
+        foreign_identifier=payload["foreign_identifier"],
+        country=payload["country"] or "SE",
+        contact_name=payload["contact_name"],
+        contact_email=payload["contact_email"],
+        title=payload["title"],
+        description=payload["description"],
+        kinds=payload["kinds"],
+        operations_in_sweden=payload["operations_in_sweden"],
+    )
+    inquiry, _ = actions.do_submit_inquiry(data, language=overrides.get("language", "sv"))
+    return inquiry
+
+
 class BaseTestCase(TestCase):
     password = "correct horse battery staple"
     acme: Organisation
@@ -111,21 +130,7 @@ class BaseTestCase(TestCase):
 
     @classmethod
     def submit(cls, **overrides: Any) -> Inquiry:
-        payload = intake_payload(**overrides)
-        data = actions.IntakeData(
-            organisation_name=payload["organisation_name"],
-            organisation_number=payload["organisation_number"],
-            foreign_identifier=payload["foreign_identifier"],
-            country=payload["country"] or "SE",
-            contact_name=payload["contact_name"],
-            contact_email=payload["contact_email"],
-            title=payload["title"],
-            description=payload["description"],
-            kinds=payload["kinds"],
-            operations_in_sweden=payload["operations_in_sweden"],
-        )
-        inquiry, _ = actions.do_submit_inquiry(data, language=overrides.get("language", "sv"))
-        return inquiry
+        return submit_inquiry(**overrides)
 
     @classmethod
     def routed(cls, *committees: Committee, **overrides: Any) -> Inquiry:

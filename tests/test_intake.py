@@ -2,14 +2,16 @@ import json
 import re
 
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from samverkan.core.models import OutboundEmail
+from samverkan.core.reference import load_reference
 from samverkan.inquiries.models import Inquiry, StatusChange
 from samverkan.orgs.models import Contact, Organisation
-from samverkan.test import ACME_NUMBER, BaseTestCase, intake_payload
+from samverkan.test import ACME_NUMBER, BaseTestCase, intake_payload, submit_inquiry
 
 REFERENCE = re.compile(r"GMS-\d{4}-\d{5}")
 
@@ -53,20 +55,6 @@ class IntakeFormTestCase(BaseTestCase):
         self.assertTrue(
             Contact.objects.filter(organisation=self.acme, email="ada@acme.example").exists()
         )
-
-    def test_it_sends_the_acknowledgement_through_the_worker_in_the_senders_language(self):
-        with self.captureOnCommitCallbacks(execute=True):
-            self.client.post("/inquiries/new/", form_data(), HTTP_ACCEPT_LANGUAGE="en")
-        inquiry = Inquiry.objects.get()
-        self.assertEqual(inquiry.language, "en")
-        self.assertEqual(len(mail.outbox), 0)  # nothing is sent in the request
-        run_worker()
-        self.assertEqual(len(mail.outbox), 1)
-        message = mail.outbox[0]
-        self.assertEqual(message.to, ["ada@acme.example"])
-        self.assertIn(inquiry.reference, message.subject)
-        self.assertIn("We have received your inquiry", message.subject)
-        self.assertIn(f"/inquiries/s/{inquiry.sender_token}/", message.body)
 
     def test_a_repeated_form_token_returns_the_same_inquiry(self):
         first = self.client.post("/inquiries/new/", form_data(form_token="same"))
@@ -206,11 +194,29 @@ class IntakeApiTestCase(BaseTestCase):
         self.assertEqual(Inquiry.objects.count(), 0)
 
 
-class EmailDeliveryTestCase(BaseTestCase):
+class EmailDeliveryTestCase(TransactionTestCase):
+    """The worker runs in its own transactions, so these tests commit for real."""
+
+    def setUp(self) -> None:
+        load_reference()
+        cache.clear()
+
+    def test_it_sends_the_acknowledgement_through_the_worker_in_the_senders_language(self):
+        self.client.post("/inquiries/new/", form_data(), HTTP_ACCEPT_LANGUAGE="en")
+        inquiry = Inquiry.objects.get()
+        self.assertEqual(inquiry.language, "en")
+        self.assertEqual(len(mail.outbox), 0)  # nothing is sent in the request
+        run_worker()
+        self.assertEqual(len(mail.outbox), 1)
+        message = mail.outbox[0]
+        self.assertEqual(message.to, ["ada@acme.example"])
+        self.assertIn(inquiry.reference, message.subject)
+        self.assertIn("We have received your inquiry", message.subject)
+        self.assertIn(f"/inquiries/s/{inquiry.sender_token}/", message.body)
+
     @override_settings(EMAIL_BACKEND="tests.failing_email.FailingBackend")
     def test_a_failed_send_keeps_the_inquiry_and_retries_the_mail(self):
-        with self.captureOnCommitCallbacks(execute=True):
-            inquiry = self.submit()
+        inquiry = submit_inquiry()
         run_worker()
         self.assertTrue(Inquiry.objects.filter(pk=inquiry.pk).exists())
         email = OutboundEmail.objects.get()
@@ -234,8 +240,7 @@ class EmailDeliveryTestCase(BaseTestCase):
 
     @override_settings(EMAIL_BACKEND="tests.failing_email.FailingBackend", EMAIL_MAX_ATTEMPTS=1)
     def test_it_gives_up_after_the_last_attempt_and_flags_the_mail(self):
-        with self.captureOnCommitCallbacks(execute=True):
-            self.submit()
+        submit_inquiry()
         run_worker()
         email = OutboundEmail.objects.get()
         self.assertEqual(email.status, OutboundEmail.Status.FAILED)

@@ -35,7 +35,9 @@ class LanguageTestCase(BaseTestCase):
 
     def test_urls_carry_no_language_prefix(self):
         self.assertEqual(self.client.get("/en/").status_code, 404)
-        self.assertEqual(self.client.get("/inquiries/new/", HTTP_ACCEPT_LANGUAGE="en").status_code, 200)
+        self.assertEqual(
+            self.client.get("/inquiries/new/", HTTP_ACCEPT_LANGUAGE="en").status_code, 200
+        )
 
     def test_reference_data_follows_the_language(self):
         sv = self.client.get("/committees/")
@@ -47,8 +49,14 @@ class LanguageTestCase(BaseTestCase):
 class OriginTestCase(BaseTestCase):
     def test_no_page_loads_anything_from_another_origin(self):
         inquiry = self.routed()
-        pages = ["/", "/inquiries/new/", "/needs/", "/committees/", "/accounts/login/",
-                 f"/inquiries/s/{inquiry.sender_token}/"]
+        pages = [
+            "/",
+            "/inquiries/new/",
+            "/needs/",
+            "/committees/",
+            "/accounts/login/",
+            f"/inquiries/s/{inquiry.sender_token}/",
+        ]
         for url in pages:
             with self.subTest(url=url):
                 self.assertIsNone(EXTERNAL.search(self.client.get(url).content.decode()))

@@ -6,6 +6,7 @@ import json
 from django.utils import timezone
 
 from samverkan.inquiries.models import Assessment, Gate, Inquiry, PriorityCriterion
+from samverkan.strategy.models import Goal
 from samverkan.test import BaseTestCase
 
 S = Inquiry.Status
@@ -144,7 +145,8 @@ class AssessmentPageTestCase(BaseTestCase):
     def form(self, gate="yes", score=3, **extra):
         data = {f"gate_{g.pk}": gate for g in Gate.objects.all()}
         data |= {f"score_{c.pk}": score for c in PriorityCriterion.objects.all()}
-        data |= {"goals": ["1"], "comment": "Bra förslag", **extra}
+        goal = Goal.objects.get(number=1)
+        data |= {"goals": [str(goal.pk)], "comment": "Bra förslag", **extra}
         return data
 
     def test_it_shows_the_gates_criteria_and_formula(self):
