@@ -11,8 +11,10 @@ oscar   committee member of education only: must never see what is not routed th
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.test import TestCase
+from django.utils import translation
 
 from samverkan.accounts.models import Role, User
 from samverkan.core.reference import load_reference
@@ -122,6 +124,7 @@ class BaseTestCase(TestCase):
     def setUp(self) -> None:
         super().setUp()
         cache.clear()  # rate-limit counters live in the shared cache
+        translation.activate(settings.LANGUAGE_CODE)  # no leak from an earlier request
 
     def login(self, user: User) -> None:
         self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import django_auth
 
@@ -72,7 +72,7 @@ def submit_inquiry(
     request: HttpRequest,
     payload: IntakeIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, object]:
+) -> Status:
     """The central entry point, for systems. A repeat with the same Idempotency-Key
     answers 200 with the first inquiry instead of storing a second one."""
     data = payload.dict()
@@ -88,7 +88,7 @@ def submit_inquiry(
     if idempotency_key and len(idempotency_key) > 90:
         raise ValidationError({"Idempotency-Key": [_("At most 90 characters.")]})
     if intake_rate_limited(request):
-        return 429, {"detail": _("Too many inquiries from your address. Try again later.")}
+        return Status(429, {"detail": _("Too many inquiries from your address. Try again later.")})
     inquiry, created = actions.do_submit_inquiry(
         form.intake_data(),
         language=get_language() or settings.LANGUAGE_CODE,
@@ -99,7 +99,7 @@ def submit_inquiry(
         "status": inquiry.status,
         "received_at": inquiry.created_at,
     }
-    return (201 if created else 200), out
+    return Status(201 if created else 200, out)
 
 
 @router.get("", auth=django_auth, response=list[InquiryOut], summary="The queue")
