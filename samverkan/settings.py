@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "samverkan.strategy",
     "samverkan.needs",
     "samverkan.inquiries",
+    "samverkan.collaborations",
+    "samverkan.agreements",
     "samverkan.api",
 ]
 

@@ -143,7 +143,7 @@ class AccessMatrixTestCase(BaseTestCase):
             title="Annat förslag",
         )
         self.login(self.carol)
-        listing = self.client.get("/inquiries/?open=")
+        listing = self.client.get("/inquiries/?state=")
         self.assertContains(listing, self.inquiry.reference)
         self.assertNotContains(listing, other.reference)
         api = self.client.get("/api/v1/inquiries").json()
@@ -152,11 +152,11 @@ class AccessMatrixTestCase(BaseTestCase):
     def test_committee_members_see_only_what_is_routed_to_their_committees(self):
         not_routed = self.submit(title="Ej fördelad")
         self.login(self.bob)
-        listing = self.client.get("/inquiries/?open=")
+        listing = self.client.get("/inquiries/?state=")
         self.assertContains(listing, self.inquiry.reference)
         self.assertNotContains(listing, not_routed.reference)
         self.login(self.oscar)
-        self.assertNotContains(self.client.get("/inquiries/?open="), self.inquiry.reference)
+        self.assertNotContains(self.client.get("/inquiries/?state="), self.inquiry.reference)
 
     def test_the_api_refuses_a_session_write_without_the_csrf_token(self):
         client = Client(enforce_csrf_checks=True)

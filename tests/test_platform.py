@@ -129,6 +129,11 @@ class DemoDataTestCase(TestCase):
         self.assertEqual(
             (Inquiry.objects.count(), StatusChange.objects.count(), User.objects.count()), counts
         )
+        # Demo accounts log in through the real login page, straight to their work.
+        response = self.client.post(
+            "/accounts/login/", {"login": "coordinator", "password": "demo-password"}
+        )
+        self.assertRedirects(response, "/dashboard/", fetch_redirect_response=False)
         # The company account sees its own organisation's inquiries, one of them accepted.
         company = User.objects.get(username="company")
         visible = Inquiry.objects.visible_to(company)

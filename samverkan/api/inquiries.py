@@ -45,7 +45,7 @@ class InquiryFilterIn(Schema):
     status: list[str] | None = None
     committee: str | None = None
     older_than: str | None = None
-    open: bool | None = None
+    state: str | None = None
 
 
 def _visible(request: ApiRequest) -> QuerySet[Inquiry]:

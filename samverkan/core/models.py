@@ -84,3 +84,46 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
+
+
+class Parameter(models.Model):
+    """A tunable rule from the reference data, such as the follow-up cadence in months."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    value = models.JSONField(_("value"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("parameter")
+        verbose_name_plural = _("parameters")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"
+
+    # Defaults used until the reference data sets a value.
+    DEFAULTS: dict[str, object] = {
+        "follow_up_interval_months": 6,
+        "final_follow_up_days_after_end": 30,
+        "follow_up_reminder_days_before": 7,
+        "agreement_reminder_days": [90, 30, 7],
+    }
+
+    @classmethod
+    def get(cls, key: str) -> Any:
+        row = cls.objects.filter(key=key).values_list("value", flat=True).first()
+        return row if row is not None else cls.DEFAULTS[key]
+
+
+class ReminderLog(models.Model):
+    """A reminder that was sent, so the periodic sweep never sends the same one twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+
+    def __str__(self) -> str:
+        return self.key

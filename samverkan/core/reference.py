@@ -7,9 +7,12 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from samverkan.agreements.models import AgreementPrinciple
 from samverkan.inquiries.models import Gate, PriorityCriterion
 from samverkan.orgs.models import GMC, Committee, Organisation
 from samverkan.strategy.models import Goal
+
+from .models import Parameter
 
 DEFAULT_FILE = settings.BASE_DIR / "reference" / "gms.yaml"
 
@@ -81,6 +84,19 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
             },
         )
     counts["priority_criteria"] = len(data.get("priority_criteria", []))
+
+    for key, item in data.get("parameters", {}).items():
+        Parameter.objects.update_or_create(
+            key=key, defaults={"value": item["value"], "description": item.get("description", "")}
+        )
+    counts["parameters"] = len(data.get("parameters", {}))
+
+    for order, item in enumerate(data.get("agreement_principles", [])):
+        AgreementPrinciple.objects.update_or_create(
+            slug=item["slug"],
+            defaults={"text_sv": item["sv"], "text_en": item.get("en", ""), "order": order},
+        )
+    counts["agreement_principles"] = len(data.get("agreement_principles", []))
 
     for item in data.get("industry_associations", []):
         Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)

@@ -16,6 +16,9 @@ AGE_CHOICES = [
 ]
 
 
+STATE_CHOICES = [("open", _("Open inquiries")), ("decided", _("Decided inquiries"))]
+
+
 class InquiryFilter(django_filters.FilterSet):
     """The queue's filters; the API uses the same set."""
 
@@ -30,11 +33,13 @@ class InquiryFilter(django_filters.FilterSet):
     older_than = django_filters.ChoiceFilter(
         label=_("Age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("Any age")
     )
-    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
+    state = django_filters.ChoiceFilter(
+        label=_("Show"), choices=STATE_CHOICES, method="filter_state", empty_label=_("All")
+    )
 
     class Meta:
         model = Inquiry
-        fields = ["q", "status", "committee", "older_than", "open"]
+        fields = ["q", "status", "committee", "older_than", "state"]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:8]:
@@ -53,7 +58,7 @@ class InquiryFilter(django_filters.FilterSet):
         cutoff = timezone.now() - datetime.timedelta(days=int(value))
         return queryset.filter(created_at__lt=cutoff)
 
-    def filter_open(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        return queryset.filter(status__in=Inquiry.OPEN_STATUSES) if value else queryset
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "open":
+            return queryset.filter(status__in=Inquiry.OPEN_STATUSES)
+        return queryset.exclude(status__in=Inquiry.OPEN_STATUSES)

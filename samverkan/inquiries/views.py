@@ -102,7 +102,9 @@ def inquiry_list(request: AuthedRequest) -> HttpResponse:
         )
         .order_by("created_at", "pk")
     )
-    filterset = InquiryFilter(request.GET or {"open": "true"}, queryset=queryset)
+    # Coordinators work the open queue; everyone else first sees all they may see.
+    default = {"state": "open"} if request.user.is_coordinator else {}
+    filterset = InquiryFilter(request.GET or default, queryset=queryset)
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page}
     template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"

@@ -1,0 +1,400 @@
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from samverkan.core.choices import CollaborationKind
+from samverkan.core.models import TimeStampedModel, VersionedModel
+
+from .querysets import CollaborationQuerySet, FollowUpQuerySet
+
+if TYPE_CHECKING:
+    from samverkan.orgs.models import Organisation
+
+# The strategy requires every communication to make clear that it concerns GMS.
+GMS_MENTION = re.compile(r"\bGMS\b|Genomic\s+Medicine\s+Sweden", re.IGNORECASE)
+
+
+class Collaboration(TimeStampedModel, VersionedModel):
+    """A collaboration between GMS parties and one or more companies; never exclusive."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        ENDED_EARLY = "ended_early", _("Ended early")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PLANNED: frozenset({Status.ACTIVE, Status.ENDED_EARLY}),
+        Status.ACTIVE: frozenset({Status.COMPLETED, Status.ENDED_EARLY}),
+        Status.COMPLETED: frozenset(),
+        Status.ENDED_EARLY: frozenset(),
+    }
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("public summary"), blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=CollaborationKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    inquiry = models.OneToOneField(
+        "inquiries.Inquiry",
+        verbose_name=_("inquiry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="collaboration",
+    )
+    organisations: "models.ManyToManyField[Organisation, CollaborationParty]" = (
+        models.ManyToManyField(
+            "orgs.Organisation",
+            verbose_name=_("parties"),
+            through="CollaborationParty",
+            related_name="collaborations",
+        )
+    )
+    committees = models.ManyToManyField(
+        "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="collaborations"
+    )
+    gmcs = models.ManyToManyField(
+        "orgs.GMC",
+        verbose_name=_("Genomic Medicine Centers"),
+        blank=True,
+        related_name="collaborations",
+    )
+    goals = models.ManyToManyField(
+        "strategy.Goal",
+        verbose_name=_("GMS goals served"),
+        blank=True,
+        related_name="collaborations",
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible coordinator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    non_exclusivity_note = models.TextField(
+        _("non-exclusivity"),
+        blank=True,
+        help_text=_("How the assessment found the collaboration non-exclusive."),
+    )
+
+    objects = CollaborationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[committees, goals])
+
+    class Meta:
+        verbose_name = _("collaboration")
+        verbose_name_plural = _("collaborations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaborations:detail", args=[self.pk])
+
+    def allowed_transitions(self) -> frozenset[str]:
+        return self.TRANSITIONS[self.status]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {self.Status.COMPLETED, self.Status.ENDED_EARLY}
+
+
+class CollaborationParty(models.Model):
+    """An organisation taking part, with its role, what it brings and who approves for it."""
+
+    class Role(models.TextChoices):
+        GMS_PARTY = "gms_party", _("GMS party")
+        COMPANY = "company", _("Company")
+        OTHER = "other", _("Other party")
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="parties"
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="collaboration_parties",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role_description = models.CharField(_("role in the project"), max_length=200, blank=True)
+    resources = models.TextField(_("resources it brings"), blank=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approves communication"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["role", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "organisation"], name="unique_collaboration_party"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class FundingApplication(TimeStampedModel, VersionedModel):
+    """A joint application to a research funder, with money applied for and granted."""
+
+    class Funder(models.TextChoices):
+        VINNOVA = "vinnova", "Vinnova"
+        VR = "vr", "Vetenskapsrådet"
+        HORIZON_EUROPE = "horizon_europe", "EU Horizon Europe"
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SUBMITTED = "submitted", _("Submitted")
+        GRANTED = "granted", _("Granted")
+        REJECTED = "rejected", _("Rejected")
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="funding_applications"
+    )
+    funder = models.CharField(_("funder"), max_length=20, choices=Funder.choices)
+    funder_name = models.CharField(_("funder's name"), max_length=200, blank=True)
+    call = models.CharField(_("call"), max_length=300)
+    applicants = models.ManyToManyField(
+        "orgs.Organisation", verbose_name=_("applicants"), blank=True, related_name="+"
+    )
+    amount_applied = models.DecimalField(
+        _("amount applied for"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    amount_granted = models.DecimalField(
+        _("amount granted"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="SEK")
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PLANNED,
+        db_index=True,
+    )
+    submitted_on = models.DateField(_("submitted"), null=True, blank=True)
+    decided_on = models.DateField(_("decided"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[applicants])
+
+    class Meta:
+        verbose_name = _("funding application")
+        verbose_name_plural = _("funding applications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_funder_display()}: {self.call}"
+
+
+class CommunicationActivity(TimeStampedModel, VersionedModel):
+    """A press release, news item, talk, article or post that every party must approve."""
+
+    class Kind(models.TextChoices):
+        PRESS_RELEASE = "press_release", _("Press release")
+        NEWS = "news", _("News item")
+        TALK = "talk", _("Talk")
+        ARTICLE = "article", _("Article")
+        SOCIAL_MEDIA = "social_media", _("Social-media post")
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="communications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("draft text"))
+    text_version = models.PositiveIntegerField(_("text version"), default=1)
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=200, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("communication activity")
+        verbose_name_plural = _("communication activities")
+        ordering = ["planned_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaborations:communication", args=[self.collaboration_id, self.pk])
+
+    @property
+    def mentions_gms(self) -> bool:
+        return bool(GMS_MENTION.search(f"{self.title}\n{self.text}"))
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class Approval(models.Model):
+    """One organisation's answer to one version of a communication's text."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    activity = models.ForeignKey(
+        CommunicationActivity, on_delete=models.CASCADE, related_name="approvals"
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("for"), on_delete=models.PROTECT, related_name="+"
+    )
+    text_version = models.PositiveIntegerField(_("text version"))
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "organisation", "text_version"], name="unique_approval"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.decision} (v{self.text_version})"
+
+
+class FollowUp(TimeStampedModel, VersionedModel):
+    """A follow-up conversation with the parties, during the project or after it ends."""
+
+    class Kind(models.TextChoices):
+        INTERIM = "interim", _("During the project")
+        FINAL = "final", _("Final")
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    due_date = models.DateField(_("due"))
+    held_on = models.DateField(_("held"), null=True, blank=True)
+    participants = models.TextField(_("participants"), blank=True)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    what_to_change = models.TextField(_("what to change"), blank=True)
+    lessons = models.TextField(_("lessons"), blank=True)
+    would_collaborate_again = models.PositiveSmallIntegerField(
+        _("would collaborate again (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["held_on", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_date}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaborations:follow_up", args=[self.collaboration_id, self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.held_on is not None
+
+
+class FollowUpAnswer(TimeStampedModel):
+    """One party's answers in a follow-up: the value it got, and what it thinks."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="answers")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("party"), on_delete=models.PROTECT, related_name="+"
+    )
+    value_created = models.TextField(_("value created for the party"), blank=True)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    what_to_change = models.TextField(_("what to change"), blank=True)
+    would_collaborate_again = models.PositiveSmallIntegerField(
+        _("would collaborate again (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow_up", "organisation"], name="unique_follow_up_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id} / {self.organisation_id}"
