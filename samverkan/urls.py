@@ -6,6 +6,7 @@ from samverkan.api.api import api
 urlpatterns = [
     path("", include("samverkan.core.urls")),
     path("inquiries/", include("samverkan.inquiries.urls")),
+    path("collaborations/", include("samverkan.collaborations.urls")),
     path("needs/", include("samverkan.needs.urls")),
     path("committees/", include("samverkan.orgs.urls")),
     path("api/v1/", api.urls),

@@ -20,6 +20,7 @@ export SAMVERKAN_DEMO_PASSWORD
 $PY manage.py migrate --noinput -v 0
 $PY manage.py load_reference
 $PY manage.py load_demo
+$PY manage.py start_schedules
 
 $PY manage.py db_worker --queue-name "*" --no-reload &
 WORKER=$!

@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError
 
 from samverkan.core.models import StaleRecordError
 
-from . import inquiries, reference
+from . import collaborations, inquiries, reference
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -18,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/inquiries", inquiries.router)
+api.add_router("/collaborations", collaborations.router)
 api.add_router("/", reference.router)
 
 

@@ -50,3 +50,29 @@ def send_outbound_email(email_id: int) -> str:
     run_after = timezone.now() + retry_delay(email.attempts)
     send_outbound_email.using(run_after=run_after).enqueue(email_id)
     return "retry"
+
+
+SWEEP_INTERVAL = datetime.timedelta(hours=6)
+
+
+@task()
+def run_periodic_sweeps() -> dict[str, int]:
+    """Send due reminders, then plan the next sweep: the worker's own clock."""
+    from samverkan.collaborations.reminders import send_due_reminders
+
+    try:
+        return send_due_reminders(timezone.localdate())
+    finally:
+        run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
+
+
+def ensure_periodic_sweeps() -> bool:
+    """Enqueue the sweep unless one is already waiting; True when one was added."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=run_periodic_sweeps.module_path, status="READY"
+    ).exists()
+    if not waiting:
+        run_periodic_sweeps.enqueue()
+    return not waiting

@@ -421,5 +421,9 @@ def do_decide_inquiry(
     if decision != Status.PARKED:
         inquiry.decided_at = timezone.now()
     _save(inquiry, "status", "first_response_at", "decision_reason", "decided_at")
+    if decision == Status.ACCEPTED:
+        from samverkan.collaborations.actions import create_from_inquiry
+
+        create_from_inquiry(inquiry, actor)
     _email_sender(inquiry, f"inquiries/email/decision_{decision}.txt")
     return inquiry

@@ -1,0 +1,26 @@
+"""Fetching what a user may see, or answering 404 (Healthchecks' _get_check_for_user)."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from samverkan.accounts.models import Role, User
+
+from .models import Collaboration
+
+
+def get_collaboration_for_user(user: User, pk: int) -> Collaboration:
+    return get_object_or_404(
+        Collaboration.objects.visible_to(user).select_related("inquiry", "responsible"), pk=pk
+    )
+
+
+def company_organisation_id(user: User) -> int | None:
+    """The organisation a company user acts for; None for everyone else."""
+    return user.organisation_id if user.role == Role.COMPANY else None
+
+
+def require_party_or_staff(user: User, organisation_ids: set[int]) -> None:
+    """Company users reach an agreement or draft only when their organisation is a party."""
+    own = company_organisation_id(user)
+    if user.role == Role.COMPANY and own not in organisation_ids:
+        raise Http404

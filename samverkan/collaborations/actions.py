@@ -1,0 +1,515 @@
+"""Every change to a collaboration and its parts: atomic, permission-checked, recorded."""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.models import STAFF_ROLES, Role, User
+from samverkan.core.models import Parameter
+from samverkan.orgs.models import Committee, Organisation
+from samverkan.strategy.models import Goal
+
+from .models import (
+    Approval,
+    Collaboration,
+    CollaborationParty,
+    CommunicationActivity,
+    FollowUp,
+    FollowUpAnswer,
+    FundingApplication,
+)
+from .scheduling import follow_up_dates
+
+if TYPE_CHECKING:
+    from samverkan.inquiries.models import Inquiry
+
+Status = Collaboration.Status
+
+
+def require_coordinator(actor: User) -> None:
+    if not actor.has_role(*STAFF_ROLES):
+        raise PermissionDenied
+
+
+def _lock(model: Any, pk: int, expected_version: int | None) -> Any:
+    obj = model.objects.select_for_update().get(pk=pk)
+    obj.check_version(expected_version)
+    return obj
+
+
+def _bump(obj: Any) -> None:
+    obj.version += 1
+
+
+@dataclass
+class CollaborationData:
+    title: str
+    kind: str
+    summary: str = ""
+    internal_notes: str = ""
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    committees: list[Committee] = field(default_factory=list)
+    gmcs: list[Any] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    responsible: User | None = None
+
+
+def _check_dates(start: datetime.date | None, end: datetime.date | None) -> None:
+    if start and end and end < start:
+        raise ValidationError({"end_date": [_("The end date is before the start date.")]})
+
+
+@transaction.atomic
+def do_create_collaboration(
+    actor: User, data: CollaborationData, *, inquiry: "Inquiry | None" = None
+) -> Collaboration:
+    require_coordinator(actor)
+    _check_dates(data.start_date, data.end_date)
+    collaboration = Collaboration.objects.create(
+        title=data.title,
+        kind=data.kind,
+        summary=data.summary,
+        internal_notes=data.internal_notes,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        responsible=data.responsible or actor,
+        inquiry=inquiry,
+    )
+    collaboration.committees.set(data.committees)
+    collaboration.gmcs.set(data.gmcs)
+    collaboration.goals.set(data.goals)
+    return collaboration
+
+
+def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
+    """What an accepted inquiry becomes: its company, committees, goals and the assessed
+    non-exclusivity carried over. Called inside the decision's transaction."""
+    assessments = list(
+        inquiry.assessments.prefetch_related("goals", "gate_answers__gate").select_related(
+            "committee"
+        )
+    )
+    goals = {goal for a in assessments for goal in a.goals.all()}
+    notes = [
+        f"{a.committee.name}: {answer.comment or _('not exclusive')}"
+        for a in assessments
+        for answer in a.gate_answers.all()
+        if answer.gate.slug == "non_exclusive" and answer.passed
+    ]
+    collaboration = do_create_collaboration(
+        actor,
+        CollaborationData(
+            title=inquiry.title,
+            kind=(inquiry.kinds or ["other"])[0],
+            internal_notes=inquiry.description,
+            committees=[r.committee for r in inquiry.routings.select_related("committee")],
+            goals=sorted(goals, key=lambda g: g.number),
+            responsible=inquiry.assigned_to or actor,
+        ),
+        inquiry=inquiry,
+    )
+    collaboration.non_exclusivity_note = "\n".join(notes)
+    collaboration.save(update_fields=["non_exclusivity_note"])
+    CollaborationParty.objects.create(
+        collaboration=collaboration,
+        organisation=inquiry.organisation,
+        role=CollaborationParty.Role.COMPANY,
+        resources=inquiry.resources_offered,
+    )
+    return collaboration
+
+
+@transaction.atomic
+def do_update_collaboration(
+    collaboration: Collaboration,
+    actor: User,
+    data: CollaborationData,
+    *,
+    expected_version: int | None = None,
+) -> Collaboration:
+    require_coordinator(actor)
+    collaboration = _lock(Collaboration, collaboration.pk, expected_version)
+    _check_dates(data.start_date, data.end_date)
+    dates_changed = (collaboration.start_date, collaboration.end_date) != (
+        data.start_date,
+        data.end_date,
+    )
+    for name in ["title", "kind", "summary", "internal_notes", "start_date", "end_date"]:
+        setattr(collaboration, name, getattr(data, name))
+    if data.responsible is not None:
+        collaboration.responsible = data.responsible
+    _bump(collaboration)
+    collaboration.save()
+    collaboration.committees.set(data.committees)
+    collaboration.gmcs.set(data.gmcs)
+    collaboration.goals.set(data.goals)
+    if dates_changed and collaboration.status == Status.ACTIVE:
+        schedule_follow_ups(collaboration)
+    return collaboration
+
+
+def schedule_follow_ups(collaboration: Collaboration) -> list[FollowUp]:
+    """(Re)plan the follow-ups that are not yet held, from the dates and the cadence."""
+    if collaboration.start_date is None:
+        return []
+    interim, final = follow_up_dates(
+        collaboration.start_date,
+        collaboration.end_date,
+        every_months=int(Parameter.get("follow_up_interval_months")),
+        final_after_days=int(Parameter.get("final_follow_up_days_after_end")),
+    )
+    collaboration.follow_ups.pending().filter(answers__isnull=True).delete()
+    kept = {(f.kind, f.due_date) for f in collaboration.follow_ups.all()}
+    planned = [(FollowUp.Kind.INTERIM, day) for day in interim]
+    if final is not None:
+        planned.append((FollowUp.Kind.FINAL, final))
+    return FollowUp.objects.bulk_create(
+        [
+            FollowUp(collaboration=collaboration, kind=kind, due_date=day)
+            for kind, day in planned
+            if (kind, day) not in kept
+        ]
+    )
+
+
+@transaction.atomic
+def do_change_collaboration_status(
+    collaboration: Collaboration,
+    actor: User,
+    status: str,
+    *,
+    expected_version: int | None = None,
+) -> Collaboration:
+    require_coordinator(actor)
+    collaboration = _lock(Collaboration, collaboration.pk, expected_version)
+    if status not in collaboration.allowed_transitions():
+        raise ValidationError(
+            _("A collaboration that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": collaboration.get_status_display(), "target": Status(status).label}
+        )
+    if status == Status.ACTIVE and collaboration.start_date is None:
+        raise ValidationError(_("Give the start date before the collaboration starts."))
+    if (
+        status == Status.COMPLETED
+        and not collaboration.follow_ups.filter(
+            kind=FollowUp.Kind.FINAL, held_on__isnull=False
+        ).exists()
+    ):
+        raise ValidationError(
+            _("Record the final follow-up with the parties before the collaboration is completed.")
+        )
+    collaboration.status = status
+    _bump(collaboration)
+    collaboration.save(update_fields=["status", "version", "updated_at"])
+    if status == Status.ACTIVE:
+        schedule_follow_ups(collaboration)
+    return collaboration
+
+
+@dataclass
+class PartyData:
+    organisation: Organisation
+    role: str
+    role_description: str = ""
+    resources: str = ""
+    approver: User | None = None
+
+
+def _check_approver(data: PartyData) -> None:
+    approver = data.approver
+    if approver is None:
+        return
+    if approver.role == Role.COMPANY and approver.organisation_id != data.organisation.pk:
+        raise ValidationError(
+            {"approver": [_("A company user approves only for their own organisation.")]}
+        )
+    if approver.role not in {Role.COMPANY, *STAFF_ROLES, Role.COMMITTEE}:
+        raise ValidationError({"approver": [_("This person cannot approve communication.")]})
+
+
+@transaction.atomic
+def do_save_party(collaboration: Collaboration, actor: User, data: PartyData) -> CollaborationParty:
+    """Add an organisation to the collaboration, or update its role, resources and approver."""
+    require_coordinator(actor)
+    _check_approver(data)
+    party, _created = CollaborationParty.objects.update_or_create(
+        collaboration=collaboration,
+        organisation=data.organisation,
+        defaults={
+            "role": data.role,
+            "role_description": data.role_description,
+            "resources": data.resources,
+            "approver": data.approver,
+        },
+    )
+    return party
+
+
+@transaction.atomic
+def do_remove_party(party: CollaborationParty, actor: User) -> None:
+    require_coordinator(actor)
+    if party.collaboration.agreements.filter(parties=party.organisation).exists():
+        raise ValidationError(_("The organisation is a party to an agreement; end that first."))
+    party.delete()
+
+
+@dataclass
+class FundingData:
+    funder: str
+    call: str
+    amount_applied: Any
+    currency: str = "SEK"
+    status: str = FundingApplication.Status.PLANNED
+    funder_name: str = ""
+    amount_granted: Any = None
+    submitted_on: datetime.date | None = None
+    decided_on: datetime.date | None = None
+    applicants: list[Organisation] = field(default_factory=list)
+
+
+@transaction.atomic
+def do_save_funding_application(
+    collaboration: Collaboration,
+    actor: User,
+    data: FundingData,
+    *,
+    application: FundingApplication | None = None,
+    expected_version: int | None = None,
+) -> FundingApplication:
+    require_coordinator(actor)
+    errors: dict[str, list[str]] = {}
+    if data.status == FundingApplication.Status.GRANTED and data.amount_granted is None:
+        errors["amount_granted"] = [_("Give the amount granted.")]
+    if data.funder == FundingApplication.Funder.OTHER and not data.funder_name.strip():
+        errors["funder_name"] = [_("Name the funder.")]
+    if errors:
+        raise ValidationError(errors)
+    if application is None:
+        application = FundingApplication(collaboration=collaboration)
+    else:
+        application = _lock(FundingApplication, application.pk, expected_version)
+        _bump(application)
+    for name in [
+        "funder",
+        "funder_name",
+        "call",
+        "amount_applied",
+        "amount_granted",
+        "currency",
+        "status",
+        "submitted_on",
+        "decided_on",
+    ]:
+        setattr(application, name, getattr(data, name))
+    application.currency = application.currency.upper()
+    application.full_clean(exclude=["collaboration"])
+    application.save()
+    application.applicants.set(data.applicants)
+    return application
+
+
+# Communication -----------------------------------------------------------------------
+
+
+def required_approvers(activity: CommunicationActivity) -> list[Organisation]:
+    """Every party to the collaboration's signed agreements must approve."""
+    from samverkan.agreements.models import Agreement
+
+    return list(
+        Organisation.objects.filter(
+            agreements__collaboration=activity.collaboration_id,
+            agreements__status=Agreement.Status.SIGNED,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def can_approve_for(user: User, collaboration: Collaboration, organisation: Organisation) -> bool:
+    """The named approver; a company user for their own organisation; or, for a GMS party
+    with no named approver, a coordinator."""
+    party = CollaborationParty.objects.filter(
+        collaboration=collaboration, organisation=organisation
+    ).first()
+    if party is None:
+        return False
+    if party.approver_id is not None:
+        return party.approver_id == user.pk
+    if user.role == Role.COMPANY:
+        return user.organisation_id == organisation.pk
+    return user.has_role(*STAFF_ROLES) and organisation.is_gms_party
+
+
+@dataclass
+class CommunicationData:
+    kind: str
+    title: str
+    text: str
+    planned_date: datetime.date | None = None
+    channel: str = ""
+
+
+@transaction.atomic
+def do_save_communication(
+    collaboration: Collaboration,
+    actor: User,
+    data: CommunicationData,
+    *,
+    activity: CommunicationActivity | None = None,
+    expected_version: int | None = None,
+) -> CommunicationActivity:
+    """Create or edit a draft; a changed text needs everyone's approval again."""
+    require_coordinator(actor)
+    if activity is None:
+        activity = CommunicationActivity(collaboration=collaboration, created_by=actor)
+    else:
+        activity = _lock(CommunicationActivity, activity.pk, expected_version)
+        _bump(activity)
+        if (activity.title, activity.text) != (data.title, data.text):
+            activity.text_version += 1
+            activity.approved_at = None
+    for name in ["kind", "title", "text", "planned_date", "channel"]:
+        setattr(activity, name, getattr(data, name))
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def do_decide_communication(
+    activity: CommunicationActivity,
+    actor: User,
+    organisation: Organisation,
+    decision: str,
+    *,
+    comment: str = "",
+    text_version: int | None = None,
+) -> Approval:
+    """Approve, or ask for changes, on behalf of one party for the current text."""
+    activity = CommunicationActivity.objects.select_for_update().get(pk=activity.pk)
+    if text_version is not None and text_version != activity.text_version:
+        raise ValidationError(
+            _("The text has changed since you read it. Read the new text before you decide.")
+        )
+    required = required_approvers(activity)
+    if not required:
+        raise ValidationError(
+            _(
+                "Communication is approved by the parties to a signed agreement, and there is "
+                "none yet."
+            )
+        )
+    if organisation not in required:
+        raise ValidationError(
+            _("%(org)s is not a party to the signed agreement.") % {"org": organisation}
+        )
+    if not can_approve_for(actor, activity.collaboration, organisation):
+        raise PermissionDenied
+    if decision == Approval.Decision.CHANGES_REQUESTED and not comment.strip():
+        raise ValidationError({"comment": [_("Say what should change.")]})
+    approval, _created = Approval.objects.update_or_create(
+        activity=activity,
+        organisation=organisation,
+        text_version=activity.text_version,
+        defaults={"decision": decision, "comment": comment, "decided_by": actor},
+    )
+    approved = set(
+        activity.approvals.filter(
+            text_version=activity.text_version, decision=Approval.Decision.APPROVED
+        ).values_list("organisation_id", flat=True)
+    )
+    activity.approved_at = timezone.now() if {o.pk for o in required} <= approved else None
+    activity.save(update_fields=["approved_at", "updated_at"])
+    return approval
+
+
+# Follow-ups ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_add_follow_up(
+    collaboration: Collaboration, actor: User, kind: str, due_date: datetime.date
+) -> FollowUp:
+    require_coordinator(actor)
+    return FollowUp.objects.create(collaboration=collaboration, kind=kind, due_date=due_date)
+
+
+@dataclass
+class FollowUpRecord:
+    held_on: datetime.date
+    participants: str = ""
+    what_worked: str = ""
+    what_to_change: str = ""
+    lessons: str = ""
+    would_collaborate_again: int | None = None
+    notes: str = ""
+
+
+@transaction.atomic
+def do_record_follow_up(
+    follow_up: FollowUp,
+    actor: User,
+    data: FollowUpRecord,
+    *,
+    expected_version: int | None = None,
+) -> FollowUp:
+    """The coordinator records the conversation with the parties."""
+    require_coordinator(actor)
+    follow_up = _lock(FollowUp, follow_up.pk, expected_version)
+    if data.held_on > timezone.localdate():
+        raise ValidationError({"held_on": [_("A follow-up cannot be held in the future.")]})
+    for name in [
+        "held_on",
+        "participants",
+        "what_worked",
+        "what_to_change",
+        "lessons",
+        "would_collaborate_again",
+        "notes",
+    ]:
+        setattr(follow_up, name, getattr(data, name))
+    follow_up.recorded_by = actor
+    _bump(follow_up)
+    follow_up.full_clean(exclude=["collaboration"])
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def do_answer_follow_up(
+    follow_up: FollowUp,
+    actor: User,
+    organisation: Organisation,
+    *,
+    value_created: str,
+    what_worked: str = "",
+    what_to_change: str = "",
+    would_collaborate_again: int | None = None,
+) -> FollowUpAnswer:
+    """A party's own answers; company users answer for their organisation."""
+    is_party = follow_up.collaboration.parties.filter(organisation=organisation).exists()
+    if not is_party:
+        raise ValidationError(
+            _("%(org)s is not a party to the collaboration.") % {"org": organisation}
+        )
+    own_company = actor.role == Role.COMPANY and actor.organisation_id == organisation.pk
+    if not (own_company or actor.has_role(*STAFF_ROLES)):
+        raise PermissionDenied
+    answer, _created = FollowUpAnswer.objects.update_or_create(
+        follow_up=follow_up,
+        organisation=organisation,
+        defaults={
+            "value_created": value_created,
+            "what_worked": what_worked,
+            "what_to_change": what_to_change,
+            "would_collaborate_again": would_collaborate_again,
+            "answered_by": actor,
+        },
+    )
+    answer.full_clean()
+    return answer

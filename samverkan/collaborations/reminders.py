@@ -1,0 +1,98 @@
+"""The daily sweep that reminds coordinators of expiring agreements and follow-ups.
+
+Idempotent: every reminder is logged under a key naming what it is about and the date
+it concerns, so running the sweep twice, or in two workers at once, sends each only once.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from samverkan.core.email import queue_email
+from samverkan.core.models import Parameter, ReminderLog
+
+from .models import FollowUp
+from .scheduling import reminder_dates
+
+
+def _once(key: str) -> bool:
+    """Claim a reminder; False when it was already sent."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _remind(user: object, template: str, context: dict[str, object]) -> None:
+    email = getattr(user, "email", "")
+    if email:
+        queue_email(email, template, context, settings.LANGUAGE_CODE)
+
+
+def agreement_reminders(today: datetime.date) -> int:
+    from samverkan.agreements.models import Agreement
+
+    days = [int(d) for d in Parameter.get("agreement_reminder_days")]
+    horizon = today + datetime.timedelta(days=max(days, default=0))
+    agreements = Agreement.objects.filter(
+        status=Agreement.Status.SIGNED, valid_to__gte=today, valid_to__lte=horizon
+    ).select_related("responsible", "collaboration__responsible")
+    sent = 0
+    for agreement in agreements:
+        if agreement.valid_to is None:  # excluded by the filter; keeps the type checker sure
+            continue
+        due = [d for d, when in reminder_dates(agreement.valid_to, days) if when <= today]
+        if not due:
+            continue
+        # Only the nearest threshold: a late sweep does not send 90, 30 and 7 at once.
+        threshold = min(due)
+        key = f"agreement:{agreement.pk}:{agreement.valid_to}:{threshold}"
+        if _once(key):
+            recipient = agreement.responsible or agreement.collaboration.responsible
+            _remind(
+                recipient,
+                "agreements/email/expiry_reminder.txt",
+                {
+                    "agreement": agreement,
+                    "days": (agreement.valid_to - today).days,
+                    "url": settings.SITE_URL + agreement.get_absolute_url(),
+                },
+            )
+            sent += 1
+    return sent
+
+
+def follow_up_reminders(today: datetime.date) -> int:
+    before = int(Parameter.get("follow_up_reminder_days_before"))
+    follow_ups = (
+        FollowUp.objects.pending()
+        .filter(Q(due_date__lte=today + datetime.timedelta(days=before)))
+        .select_related("collaboration__responsible")
+    )
+    sent = 0
+    for follow_up in follow_ups:
+        kind = "overdue" if follow_up.due_date < today else "due"
+        key = f"follow_up:{follow_up.pk}:{follow_up.due_date}:{kind}"
+        if _once(key):
+            _remind(
+                follow_up.collaboration.responsible,
+                "collaborations/email/follow_up_reminder.txt",
+                {
+                    "follow_up": follow_up,
+                    "overdue": kind == "overdue",
+                    "url": settings.SITE_URL + follow_up.get_absolute_url(),
+                },
+            )
+            sent += 1
+    return sent
+
+
+def send_due_reminders(today: datetime.date) -> dict[str, int]:
+    return {
+        "agreements": agreement_reminders(today),
+        "follow_ups": follow_up_reminders(today),
+    }
