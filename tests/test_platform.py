@@ -1,11 +1,19 @@
 """Language, origins and hardening headers, reference and demo data."""
 
 import re
+import shutil
+import tempfile
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from samverkan.accounts.models import User
+from samverkan.agreements.models import AgreementDocument
+from samverkan.collaborations.models import (
+    Collaboration,
+    CommunicationActivity,
+    FundingApplication,
+)
 from samverkan.core.demo import load_demo
 from samverkan.core.reference import load_reference
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, StatusChange
@@ -112,8 +120,12 @@ class ReferenceDataTestCase(TestCase):
         }
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class DemoDataTestCase(TestCase):
+    def setUp(self) -> None:
+        media = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, media, True)
+        self.enterContext(override_settings(MEDIA_ROOT=media))
+
     def test_the_demo_tells_a_story_and_loads_only_once(self):
         call_command("load_reference", verbosity=0)
         load_demo("demo-password")
@@ -124,10 +136,29 @@ class DemoDataTestCase(TestCase):
         self.assertTrue(Committee.objects.filter(members__username="committee").exists())
         for username in ["coordinator", "committee", "company", "viewer", "admin"]:
             self.assertTrue(User.objects.get(username=username).check_password("demo-password"))
-        counts = (Inquiry.objects.count(), StatusChange.objects.count(), User.objects.count())
+        self.assertEqual(
+            set(Collaboration.objects.values_list("status", flat=True)),
+            set(Collaboration.Status.values),
+        )
+        self.assertTrue(FundingApplication.objects.filter(status="granted").exists())
+        self.assertTrue(CommunicationActivity.objects.filter(approved_at__isnull=False).exists())
+        counts = (
+            Inquiry.objects.count(),
+            StatusChange.objects.count(),
+            User.objects.count(),
+            Collaboration.objects.count(),
+            AgreementDocument.objects.count(),
+        )
         load_demo("demo-password")
         self.assertEqual(
-            (Inquiry.objects.count(), StatusChange.objects.count(), User.objects.count()), counts
+            (
+                Inquiry.objects.count(),
+                StatusChange.objects.count(),
+                User.objects.count(),
+                Collaboration.objects.count(),
+                AgreementDocument.objects.count(),
+            ),
+            counts,
         )
         # Demo accounts log in through the real login page, straight to their work.
         response = self.client.post(

@@ -403,6 +403,233 @@ def _backdate(inquiry: Inquiry, days_ago: int) -> None:
         StatusChange.objects.filter(pk=change.pk).update(changed_at=when)
 
 
+# (title, kind, status, start, months, companies, GMS parties, committees, funding)
+COLLABORATIONS = [
+    (
+        "Nationell variantdatabas i molnet",
+        "development",
+        "completed",
+        (2023, 9, 1),
+        24,
+        [2, 5],
+        ["Region Stockholm", "Karolinska Institutet"],
+        ["informatics"],
+        [("vinnova", "Precisionshälsa 2023", 4_800_000, 4_200_000, "SEK", "granted")],
+    ),
+    (
+        "Snabb helgenomsekvensering för nyfödda",
+        "pilot",
+        "active",
+        (2024, 3, 1),
+        30,
+        [0],
+        ["Region Skåne", "Lunds universitet"],
+        ["rare_diseases"],
+        [("horizon_europe", "HORIZON-HLTH-2025", 1_200_000, None, "EUR", "submitted")],
+    ),
+    (
+        "Farmakogenetiska tester före förskrivning",
+        "clinical_study",
+        "active",
+        (2025, 1, 15),
+        24,
+        [3],
+        ["Region Uppsala", "Uppsala universitet"],
+        ["pharmacogenomics"],
+        [],
+    ),
+    (
+        "Utbildning i genomik för primärvården",
+        "education",
+        "planned",
+        (2027, 2, 1),
+        12,
+        [4, 7],
+        ["Västra Götalandsregionen"],
+        ["education"],
+        [("vr", "Forskningsmiljöer 2026", 3_000_000, None, "SEK", "planned")],
+    ),
+    (
+        "Flytande biopsi vid lungcancer",
+        "testing",
+        "ended_early",
+        (2024, 5, 1),
+        18,
+        [6],
+        ["Region Östergötland"],
+        ["solid_tumours"],
+        [("vinnova", "Innovationer för framtidens hälsa", 2_000_000, 0, "SEK", "rejected")],
+    ),
+]
+
+
+def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> int:
+    """Collaborations in every status with parties, funding, agreements, communication and
+    follow-ups, spread over three years."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from samverkan.agreements import actions as agreement_actions
+    from samverkan.agreements.models import Agreement, AgreementPrinciple
+    from samverkan.collaborations import actions as collab
+    from samverkan.collaborations.models import Collaboration, FollowUp
+
+    coordinator = users["coordinator"]
+    created = 0
+    for (
+        title,
+        kind,
+        status,
+        start,
+        months,
+        companies,
+        parties,
+        committees,
+        funding,
+    ) in COLLABORATIONS:
+        if Collaboration.objects.filter(title=title).exists():
+            continue
+        created += 1
+        start_date = datetime.date(*start)
+        end_date = start_date + datetime.timedelta(days=months * 30)
+        collaboration = collab.do_create_collaboration(
+            coordinator,
+            collab.CollaborationData(
+                title=title,
+                kind=kind,
+                start_date=start_date,
+                end_date=end_date,
+                summary=f"{title}: ett samarbete mellan Genomic Medicine Sweden och näringslivet.",
+                internal_notes="Budget och kontaktuppgifter i avtalet.",
+                committees=list(Committee.objects.filter(slug__in=committees)),
+                goals=list(Goal.objects.filter(number__in=[1, 3])),
+            ),
+        )
+        company_orgs = [orgs[i] for i in companies]
+        gms_orgs = list(Organisation.objects.filter(name__in=parties))
+        for org in company_orgs:
+            approver = users["company"] if org == orgs[0] else None
+            collab.do_save_party(
+                collaboration,
+                coordinator,
+                collab.PartyData(
+                    org, "company", resources="Reagenser och två forskare.", approver=approver
+                ),
+            )
+        for org in gms_orgs:
+            collab.do_save_party(
+                collaboration,
+                coordinator,
+                collab.PartyData(org, "gms_party", resources="Prover, kliniska data och analys."),
+            )
+        for funder, call, applied, granted, currency, f_status in funding:
+            collab.do_save_funding_application(
+                collaboration,
+                coordinator,
+                collab.FundingData(
+                    funder=funder,
+                    call=call,
+                    amount_applied=applied,
+                    amount_granted=granted,
+                    currency=currency,
+                    status=f_status,
+                    applicants=[*company_orgs, *gms_orgs],
+                    submitted_on=start_date if f_status != "planned" else None,
+                ),
+            )
+        if status == "planned":
+            continue
+        agreement = agreement_actions.do_save_agreement(
+            collaboration,
+            coordinator,
+            agreement_actions.AgreementData(
+                kind="collaboration",
+                title=f"Samarbetsavtal: {title}",
+                parties=[*company_orgs, *gms_orgs],
+                valid_from=start_date,
+                valid_to=end_date + datetime.timedelta(days=60),
+                terms="Resultat ägs gemensamt; publicering fri efter 60 dagar.",
+            ),
+        )
+        agreement_actions.do_upload_agreement_document(
+            agreement,
+            coordinator,
+            SimpleUploadedFile("samarbetsavtal.pdf", b"%PDF-1.4\n% demo agreement\n"),
+        )
+        agreement_actions.do_change_agreement_status(
+            agreement, coordinator, Agreement.Status.SIGNED, signed_on=start_date
+        )
+        agreement_actions.do_answer_principles(
+            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        )
+        collab.do_change_collaboration_status(collaboration, coordinator, "active")
+        activity = collab.do_save_communication(
+            collaboration,
+            coordinator,
+            collab.CommunicationData(
+                kind="press_release",
+                title=f"{title} startar",
+                text=f"Genomic Medicine Sweden (GMS) och näringslivet startar projektet {title}.",
+                planned_date=start_date,
+                channel="genomicmedicine.se",
+            ),
+        )
+        for org in company_orgs + gms_orgs:
+            approver = users["company"] if org == orgs[0] else coordinator
+            if org.kind == "company" and org != orgs[0]:
+                continue  # that company has not answered yet: the draft waits
+            collab.do_decide_communication(activity, approver, org, "approved")
+        collab.do_save_communication(
+            collaboration,
+            coordinator,
+            collab.CommunicationData(
+                kind="news",
+                title="Halvtidsrapport",
+                text="Projektet har nått halvtid.",
+                planned_date=start_date + datetime.timedelta(days=months * 15),
+            ),
+        )
+        today = timezone.localdate()
+        for follow_up in collaboration.follow_ups.filter(due_date__lt=today, kind="interim"):
+            collab.do_record_follow_up(
+                follow_up,
+                coordinator,
+                collab.FollowUpRecord(
+                    held_on=follow_up.due_date,
+                    participants="Projektledare från alla parter",
+                    what_worked="Tät kontakt och tydlig arbetsfördelning.",
+                    what_to_change="Avtalet borde ha tecknats tidigare.",
+                    lessons="Börja avtalsarbetet parallellt med projektplanen.",
+                    would_collaborate_again=4,
+                ),
+            )
+        if status == "completed":
+            final = collaboration.follow_ups.get(kind=FollowUp.Kind.FINAL)
+            if final.due_date > today:
+                final.due_date = today
+                final.save(update_fields=["due_date"])
+            collab.do_record_follow_up(
+                final,
+                coordinator,
+                collab.FollowUpRecord(
+                    held_on=min(final.due_date, today),
+                    participants="Alla parter",
+                    what_worked="Gemensam databas i drift i alla sju regioner.",
+                    lessons="Skalbara lösningar kräver tidig förankring hos alla GMC.",
+                    would_collaborate_again=5,
+                ),
+            )
+            collab.do_answer_follow_up(
+                final,
+                coordinator,
+                company_orgs[0],
+                value_created="Referenskund och publicerad validering.",
+            )
+            collab.do_change_collaboration_status(collaboration, coordinator, "completed")
+        elif status == "ended_early":
+            collab.do_change_collaboration_status(collaboration, coordinator, "ended_early")
+    return created
+
+
 @transaction.atomic
 def load_demo(password: str) -> dict[str, int]:
     users = {name: _user(name, role, first, last, password) for name, role, first, last, _ in USERS}
@@ -455,10 +682,16 @@ def load_demo(password: str) -> dict[str, int]:
             if is_new:
                 created += 1
                 _walk(inquiry, steps, users["coordinator"], users["committee"])
-                _backdate(inquiry, days_ago=5 + index * 9)
+                _backdate(inquiry, days_ago=3 + index * 45)
             index += 1
+    collaborations = _collaboration_story(users, orgs)
     # Demo e-mails are history, not news: nobody should receive them.
     OutboundEmail.objects.filter(pk__gt=first_email).update(
         status=OutboundEmail.Status.SENT, sent_at=timezone.now()
     )
-    return {"users": len(users), "organisations": len(orgs), "inquiries created": created}
+    return {
+        "users": len(users),
+        "organisations": len(orgs),
+        "inquiries created": created,
+        "collaborations created": collaborations,
+    }

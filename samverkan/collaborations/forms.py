@@ -1,0 +1,368 @@
+"""Forms for the collaboration pages; each builds the data object its action takes."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.models import STAFF_ROLES, Role, User
+from samverkan.core.choices import CollaborationKind
+from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.strategy.models import Goal
+
+from .actions import CollaborationData, FollowUpRecord, FundingData, PartyData
+from .models import Collaboration, CollaborationParty, FollowUp, FundingApplication
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends and expects ISO dates in every language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class NameChoiceField(forms.ModelMultipleChoiceField):
+    """Committees and centres by their name in the active language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj} ({obj.get_role_display()})"
+
+
+def apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show an action's refusal on the fields it names, the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            for item in errors:
+                form.add_error(target, item.messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def staff_users() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+class CollaborationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of collaboration"), choices=CollaborationKind.choices)
+    summary = forms.CharField(
+        label=_("Public summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("May be published in the transparency register."),
+    )
+    internal_notes = forms.CharField(
+        label=_("Internal notes"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("Confidential: never shown to the companies."),
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput(), required=False)
+    end_date = forms.DateField(label=_("End date"), widget=DateInput(), required=False)
+    committees = NameChoiceField(
+        label=_("Committees"),
+        queryset=Committee.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    gmcs = NameChoiceField(
+        label=_("Genomic Medicine Centers"),
+        queryset=GMC.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    goals = forms.ModelMultipleChoiceField(
+        label=_("GMS goals served"),
+        queryset=Goal.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    responsible = UserChoiceField(
+        label=_("Responsible coordinator"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("You, when left empty."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = staff_users()  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, collaboration: Collaboration) -> dict[str, Any]:
+        return {
+            "version": collaboration.version,
+            "title": collaboration.title,
+            "kind": collaboration.kind,
+            "summary": collaboration.summary,
+            "internal_notes": collaboration.internal_notes,
+            "start_date": collaboration.start_date,
+            "end_date": collaboration.end_date,
+            "committees": list(collaboration.committees.all()),
+            "gmcs": list(collaboration.gmcs.all()),
+            "goals": list(collaboration.goals.all()),
+            "responsible": collaboration.responsible,
+        }
+
+    def collaboration_data(self) -> CollaborationData:
+        data = self.cleaned_data
+        return CollaborationData(
+            title=data["title"],
+            kind=data["kind"],
+            summary=data["summary"],
+            internal_notes=data["internal_notes"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            committees=list(data["committees"]),
+            gmcs=list(data["gmcs"]),
+            goals=list(data["goals"]),
+            responsible=data["responsible"],
+        )
+
+
+class CollaborationEditForm(VersionedForm, CollaborationForm):
+    pass
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(label=_("New status"), choices=Collaboration.Status.choices)
+
+    def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = collaboration.allowed_transitions()
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Collaboration.Status.choices if value in allowed
+        ]
+
+
+class PartyForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all()
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=CollaborationParty.Role.choices)
+    role_description = forms.CharField(
+        label=_("Role in the project"), max_length=200, required=False
+    )
+    resources = forms.CharField(
+        label=_("Resources it brings"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    approver = UserChoiceField(
+        label=_("Approves communication"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_(
+            "Who approves communication for the organisation. When empty, a company's own users "
+            "approve, and coordinators approve for GMS parties."
+        ),
+    )
+
+    def __init__(self, *args: Any, party: CollaborationParty | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.party = party
+        self.fields["approver"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, role__in=[Role.COMPANY, Role.COMMITTEE, *STAFF_ROLES]
+        ).order_by("first_name", "last_name", "username")
+        if party is not None:
+            # The organisation is what identifies a party; change it by removing and adding.
+            del self.fields["organisation"]
+
+    @classmethod
+    def initial_for(cls, party: CollaborationParty) -> dict[str, Any]:
+        return {
+            "role": party.role,
+            "role_description": party.role_description,
+            "resources": party.resources,
+            "approver": party.approver,
+        }
+
+    def party_data(self) -> PartyData:
+        data = self.cleaned_data
+        organisation = self.party.organisation if self.party else data["organisation"]
+        return PartyData(
+            organisation=organisation,
+            role=data["role"],
+            role_description=data["role_description"],
+            resources=data["resources"],
+            approver=data["approver"],
+        )
+
+
+class FundingForm(forms.Form):
+    funder = forms.ChoiceField(label=_("Funder"), choices=FundingApplication.Funder.choices)
+    funder_name = forms.CharField(
+        label=_("Funder's name"),
+        max_length=200,
+        required=False,
+        help_text=_("Needed when the funder is “Other”."),
+    )
+    call = forms.CharField(label=_("Call"), max_length=300)
+    applicants = forms.ModelMultipleChoiceField(
+        label=_("Applicants"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    amount_applied = forms.DecimalField(
+        label=_("Amount applied for"), max_digits=14, decimal_places=2, min_value=0
+    )
+    amount_granted = forms.DecimalField(
+        label=_("Amount granted"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        min_length=3,
+        initial="SEK",
+        help_text=_("Three-letter code, such as SEK or EUR."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=FundingApplication.Status.choices)
+    submitted_on = forms.DateField(label=_("Submitted"), widget=DateInput(), required=False)
+    decided_on = forms.DateField(label=_("Decided"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["applicants"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            collaboration_parties__collaboration=collaboration
+        ).order_by("name")
+
+    def clean_currency(self) -> str:
+        value = str(self.cleaned_data["currency"]).strip().upper()
+        if not value.isalpha():
+            raise forms.ValidationError(_("Use a three-letter currency code, such as SEK."))
+        return value
+
+    @classmethod
+    def initial_for(cls, application: FundingApplication) -> dict[str, Any]:
+        return {
+            "version": application.version,
+            "funder": application.funder,
+            "funder_name": application.funder_name,
+            "call": application.call,
+            "applicants": list(application.applicants.all()),
+            "amount_applied": application.amount_applied,
+            "amount_granted": application.amount_granted,
+            "currency": application.currency,
+            "status": application.status,
+            "submitted_on": application.submitted_on,
+            "decided_on": application.decided_on,
+        }
+
+    def funding_data(self) -> FundingData:
+        data = self.cleaned_data
+        return FundingData(
+            funder=data["funder"],
+            funder_name=data["funder_name"],
+            call=data["call"],
+            amount_applied=data["amount_applied"],
+            amount_granted=data["amount_granted"],
+            currency=data["currency"],
+            status=data["status"],
+            submitted_on=data["submitted_on"],
+            decided_on=data["decided_on"],
+            applicants=list(data["applicants"]),
+        )
+
+
+class FundingEditForm(VersionedForm, FundingForm):
+    pass
+
+
+class FollowUpCreateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices)
+    due_date = forms.DateField(label=_("Due"), widget=DateInput())
+
+
+RATING_CHOICES = [("", _("No answer")), *[(str(i), str(i)) for i in range(1, 6)]]
+
+
+def rating_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("Would collaborate again (1–5)"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("1 means not at all, 5 means certainly."),
+    )
+
+
+def text_field(label: Any, *, rows: int = 3, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": rows}), required=required
+    )
+
+
+class FollowUpRecordForm(VersionedForm):
+    """The coordinator's record of the follow-up conversation."""
+
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    participants = text_field(_("Participants"), rows=2)
+    what_worked = text_field(_("What worked"))
+    what_to_change = text_field(_("What to change"))
+    lessons = text_field(_("Lessons"))
+    would_collaborate_again = rating_field()
+    notes = text_field(_("Notes"))
+
+    @classmethod
+    def initial_for(cls, follow_up: FollowUp) -> dict[str, Any]:
+        return {
+            "version": follow_up.version,
+            "held_on": follow_up.held_on,
+            "participants": follow_up.participants,
+            "what_worked": follow_up.what_worked,
+            "what_to_change": follow_up.what_to_change,
+            "lessons": follow_up.lessons,
+            "would_collaborate_again": follow_up.would_collaborate_again,
+            "notes": follow_up.notes,
+        }
+
+    def record(self) -> FollowUpRecord:
+        data = self.cleaned_data
+        return FollowUpRecord(
+            held_on=data["held_on"],
+            participants=data["participants"],
+            what_worked=data["what_worked"],
+            what_to_change=data["what_to_change"],
+            lessons=data["lessons"],
+            would_collaborate_again=data["would_collaborate_again"],
+            notes=data["notes"],
+        )
+
+
+class FollowUpAnswerForm(forms.Form):
+    """A party's own answers. Coordinators choose the party; company users answer for theirs."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Answer for"), queryset=Organisation.objects.none()
+    )
+    value_created = text_field(_("Value created for the organisation"), required=True)
+    what_worked = text_field(_("What worked"))
+    what_to_change = text_field(_("What to change"))
+    would_collaborate_again = rating_field()
+
+    def __init__(
+        self, *args: Any, collaboration: Collaboration, choose_party: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if choose_party:
+            self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+                collaboration_parties__collaboration=collaboration
+            ).order_by("name")
+        else:
+            del self.fields["organisation"]
