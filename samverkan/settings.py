@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "samverkan.inquiries",
     "samverkan.collaborations",
     "samverkan.agreements",
+    "samverkan.register",
     "samverkan.api",
 ]
 

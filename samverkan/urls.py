@@ -8,6 +8,7 @@ urlpatterns = [
     path("inquiries/", include("samverkan.inquiries.urls")),
     path("collaborations/", include("samverkan.collaborations.urls")),
     path("needs/", include("samverkan.needs.urls")),
+    path("register/", include("samverkan.register.urls")),
     path("committees/", include("samverkan.orgs.urls")),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),

@@ -6,7 +6,7 @@ from ninja.errors import AuthenticationError
 
 from samverkan.core.models import StaleRecordError
 
-from . import collaborations, inquiries, reference
+from . import collaborations, inquiries, reference, register
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -19,6 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/inquiries", inquiries.router)
 api.add_router("/collaborations", collaborations.router)
+api.add_router("/register", register.router)
 api.add_router("/", reference.router)
 
 

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 Status = Collaboration.Status
 
 
+def _refresh_register(collaboration: Collaboration) -> None:
+    """Keep the collaboration's public register entry, if any, in step with it."""
+    from samverkan.register.actions import refresh_entry
+
+    refresh_entry(collaboration)
+
+
 def require_coordinator(actor: User) -> None:
     if not actor.has_role(*STAFF_ROLES):
         raise PermissionDenied
@@ -151,6 +158,7 @@ def do_update_collaboration(
     collaboration.goals.set(data.goals)
     if dates_changed and collaboration.status == Status.ACTIVE:
         schedule_follow_ups(collaboration)
+    _refresh_register(collaboration)
     return collaboration
 
 
@@ -209,6 +217,7 @@ def do_change_collaboration_status(
     collaboration.save(update_fields=["status", "version", "updated_at"])
     if status == Status.ACTIVE:
         schedule_follow_ups(collaboration)
+    _refresh_register(collaboration)
     return collaboration
 
 
@@ -248,6 +257,7 @@ def do_save_party(collaboration: Collaboration, actor: User, data: PartyData) ->
             "approver": data.approver,
         },
     )
+    _refresh_register(collaboration)
     return party
 
 
@@ -257,6 +267,7 @@ def do_remove_party(party: CollaborationParty, actor: User) -> None:
     if party.collaboration.agreements.filter(parties=party.organisation).exists():
         raise ValidationError(_("The organisation is a party to an agreement; end that first."))
     party.delete()
+    _refresh_register(party.collaboration)
 
 
 @dataclass
@@ -311,6 +322,7 @@ def do_save_funding_application(
     application.full_clean(exclude=["collaboration"])
     application.save()
     application.applicants.set(data.applicants)
+    _refresh_register(collaboration)
     return application
 
 

@@ -85,6 +85,12 @@ class Collaboration(TimeStampedModel, VersionedModel):
         blank=True,
         related_name="+",
     )
+    hidden_register_fields = models.JSONField(
+        _("fields kept out of the register"),
+        default=list,
+        blank=True,
+        help_text=_("Public fields this collaboration does not publish."),
+    )
     non_exclusivity_note = models.TextField(
         _("non-exclusivity"),
         blank=True,

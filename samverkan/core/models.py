@@ -107,6 +107,7 @@ class Parameter(models.Model):
         "final_follow_up_days_after_end": 30,
         "follow_up_reminder_days_before": 7,
         "agreement_reminder_days": [90, 30, 7],
+        "register_correction_days": 14,
     }
 
     @classmethod

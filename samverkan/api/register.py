@@ -1,0 +1,103 @@
+"""The public, read-only register API: the same entries and filters as /register/."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from samverkan.register.filters import RegisterFilter
+from samverkan.register.models import RegisterEntry
+from samverkan.register.views import published_entries
+
+router = Router(tags=["transparency register"])
+
+
+class FundingOut(Schema):
+    funder: str
+    call: str
+    status: str
+    currency: str
+    applied: str
+    granted: str
+
+
+class RegisterEntryOut(Schema):
+    id: int
+    title: str
+    summary: str
+    kind: str
+    status: str
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    gms_parties: str
+    companies: str
+    committees: list[str]
+    gmcs: list[str]
+    goals: list[int]
+    funding: list[FundingOut]
+    published_at: datetime.datetime | None
+    changed_at: datetime.datetime | None
+    url: str
+
+    @staticmethod
+    def resolve_id(obj: RegisterEntry) -> int:
+        return obj.collaboration_id
+
+    @staticmethod
+    def resolve_gms_parties(obj: RegisterEntry) -> str:
+        return obj.parties_text
+
+    @staticmethod
+    def resolve_companies(obj: RegisterEntry) -> str:
+        return obj.companies_text
+
+    @staticmethod
+    def resolve_committees(obj: RegisterEntry) -> list[str]:
+        return [c.slug for c in obj.committees.all()]
+
+    @staticmethod
+    def resolve_gmcs(obj: RegisterEntry) -> list[str]:
+        return [g.slug for g in obj.gmcs.all()]
+
+    @staticmethod
+    def resolve_goals(obj: RegisterEntry) -> list[int]:
+        return [g.number for g in obj.goals.all()]
+
+    @staticmethod
+    def resolve_url(obj: RegisterEntry) -> str:
+        return settings.SITE_URL + obj.get_absolute_url()
+
+
+class RegisterFilterIn(Schema):
+    q: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    committee: str | None = None
+    gmc: str | None = None
+    party: int | None = None
+    company: int | None = None
+    goal: int | None = None
+    year: int | None = None
+    sort: str | None = None
+
+
+@router.get("/collaborations", auth=None, response=list[RegisterEntryOut])
+@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+def list_register(
+    request: HttpRequest, filters: Query[RegisterFilterIn]
+) -> QuerySet[RegisterEntry]:
+    """Published collaborations, with the register page's filters."""
+    filterset = RegisterFilter(request.GET, queryset=published_entries())
+    if not filterset.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in filterset.errors.items()})
+    return filterset.qs
+
+
+@router.get("/collaborations/{collaboration_id}", auth=None, response=RegisterEntryOut)
+def get_register_entry(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
+    return get_object_or_404(published_entries(), collaboration_id=collaboration_id)

@@ -1,0 +1,73 @@
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.collaborations.models import Collaboration
+from samverkan.core.choices import CollaborationKind
+from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.strategy.models import Goal
+
+from . import search
+from .models import RegisterEntry
+
+SORTS = {
+    "newest": ("-published_at", "-pk"),
+    "title": ("title", "pk"),
+    "start": ("-start_date", "-pk"),
+}
+
+
+def companies_in_register(request: object = None) -> QuerySet:
+    """Only companies that have a published collaboration: the choice stays short."""
+    listed = RegisterEntry.organisations.through.objects.filter(
+        registerentry__state="published"
+    ).values("organisation_id")
+    return Organisation.objects.companies().filter(pk__in=listed)
+
+
+class RegisterFilter(django_filters.FilterSet):
+    """The register's filters: the page, the exports, the feed and the public API share them."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CollaborationKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Collaboration.Status.choices)
+    committee = django_filters.ModelChoiceFilter(
+        label=_("Committee"),
+        queryset=Committee.objects.all(),
+        to_field_name="slug",
+        field_name="committees",
+    )
+    gmc = django_filters.ModelChoiceFilter(
+        label=_("Genomic Medicine Center"),
+        queryset=GMC.objects.all(),
+        to_field_name="slug",
+        field_name="gmcs",
+    )
+    party = django_filters.ModelChoiceFilter(
+        label=_("Region or university"),
+        queryset=Organisation.objects.gms_parties(),
+        field_name="organisations",
+    )
+    company = django_filters.ModelChoiceFilter(
+        label=_("Company"), queryset=companies_in_register, field_name="organisations"
+    )
+    goal = django_filters.ModelChoiceFilter(
+        label=_("Goal"), queryset=Goal.objects.all(), to_field_name="number", field_name="goals"
+    )
+    year = django_filters.NumberFilter(label=_("Year"), field_name="year")
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        method="filter_sort",
+        empty_label=None,
+        choices=[("newest", _("Newest first")), ("title", _("Title")), ("start", _("Start date"))],
+    )
+
+    class Meta:
+        model = RegisterEntry
+        fields = ["q", "kind", "status", "committee", "gmc", "party", "company", "goal", "year"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.apply(queryset, value)
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*SORTS.get(value, SORTS["newest"]))

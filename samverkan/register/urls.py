@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "register"
+urlpatterns = [
+    path("", views.entry_list, name="list"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.json", views.export_json, name="export_json"),
+    path("feed/", views.feed, name="feed"),
+    path("<int:collaboration_id>/", views.entry, name="entry"),
+    path("<int:collaboration_id>/corrections/", views.request_correction, name="correction"),
+    path("<int:collaboration_id>/manage/", views.manage, name="manage"),
+]
