@@ -8,6 +8,8 @@ export SAMVERKAN_TESTING=1
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v msgfmt >/dev/null || need_apt+=(gettext)
+# WeasyPrint draws PDFs with Pango.
+ldconfig -p | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "Installing ${need_apt[*]} from Debian's packages..."
