@@ -11,6 +11,7 @@ urlpatterns = [
     path("register/", include("samverkan.register.urls")),
     path("committees/", include("samverkan.orgs.urls")),
     path("api/v1/", api.urls),
+    path("settings/tokens/", include("samverkan.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

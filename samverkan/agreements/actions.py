@@ -76,6 +76,7 @@ def do_save_agreement(
     for name in ["kind", "title", "valid_from", "valid_to", "terms"]:
         setattr(agreement, name, getattr(data, name))
     agreement.responsible = data.responsible or agreement.responsible or actor
+    agreement.full_clean(exclude=["collaboration", "responsible"])
     agreement.save()
     agreement.parties.set(data.parties)
     return agreement
@@ -92,6 +93,8 @@ def do_change_agreement_status(
 ) -> Agreement:
     """Move the agreement on; signing needs a signing date, two parties and a document."""
     require_coordinator(actor)
+    if status not in Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     agreement.check_version(expected_version)
     if status not in agreement.allowed_transitions():
@@ -169,12 +172,14 @@ def do_answer_principles(
     principles = {p.slug: p for p in AgreementPrinciple.objects.all()}
     unknown = set(answers) - set(principles)
     if unknown:
-        raise ValidationError(_("Unknown principle: %(ids)s") % {"ids": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            {"principles": [_("Unknown principle: %(ids)s") % {"ids": ", ".join(sorted(unknown))}]}
+        )
     valid = set(PrincipleAnswer.Answer.values)
     saved = []
     for slug, (answer, comment) in answers.items():
         if answer not in valid:
-            raise ValidationError(_("Answer yes, no or not applicable."))
+            raise ValidationError({"principles": [_("Answer yes, no or not applicable.")]})
         row, _created = PrincipleAnswer.objects.update_or_create(
             agreement=agreement,
             principle=principles[slug],

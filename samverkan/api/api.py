@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from samverkan.core.models import StaleRecordError
 
@@ -32,6 +33,22 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             status=422,
         )
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Malformed input (a date that is no date): the same error body as every other 422."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "payload", "path")
+        ]
+        errors.setdefault(".".join(location) or "request", []).append(str(error.get("msg", "")))
+    return api.create_response(
+        request, {"detail": _("The request has errors."), "errors": errors}, status=422
+    )
 
 
 @api.exception_handler(StaleRecordError)

@@ -9,7 +9,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import django_auth
 
 from samverkan.core.http import ApiRequest
 from samverkan.inquiries import actions
@@ -36,6 +35,7 @@ from .schemas import (
     SuggestionOut,
     VersionIn,
 )
+from .security import api_auth
 
 router = Router(tags=["inquiries"])
 
@@ -102,7 +102,7 @@ def submit_inquiry(
     return Status(201 if created else 200, out)
 
 
-@router.get("", auth=django_auth, response=list[InquiryOut], summary="The queue")
+@router.get("", auth=api_auth, response=list[InquiryOut], summary="The queue")
 @paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
 def list_inquiries(request: ApiRequest, filters: Query[InquiryFilterIn]) -> QuerySet[Inquiry]:
     """Inquiries this user may see, oldest first, with the queue's filters."""
@@ -112,19 +112,19 @@ def list_inquiries(request: ApiRequest, filters: Query[InquiryFilterIn]) -> Quer
     return filterset.qs
 
 
-@router.get("/{inquiry_id}", auth=django_auth, response=InquiryDetailOut)
+@router.get("/{inquiry_id}", auth=api_auth, response=InquiryDetailOut)
 def get_inquiry(request: ApiRequest, inquiry_id: int) -> Inquiry:
     return _get(request, inquiry_id)
 
 
-@router.get("/{inquiry_id}/history", auth=django_auth, response=list[StatusChangeOut])
+@router.get("/{inquiry_id}/history", auth=api_auth, response=list[StatusChangeOut])
 def inquiry_history(request: ApiRequest, inquiry_id: int) -> QuerySet:
     return _get(request, inquiry_id).status_changes.select_related("changed_by")
 
 
 @router.get(
     "/{inquiry_id}/suggestions",
-    auth=django_auth,
+    auth=api_auth,
     response=list[SuggestionOut],
     summary="Committees that match the inquiry's text, with the words why",
 )
@@ -142,7 +142,7 @@ def _refetch(request: ApiRequest, inquiry: Inquiry) -> Inquiry:
     return _get(request, inquiry.pk)
 
 
-@router.post("/{inquiry_id}/assign", auth=django_auth, response=InquiryDetailOut)
+@router.post("/{inquiry_id}/assign", auth=api_auth, response=InquiryDetailOut)
 def assign_inquiry(request: ApiRequest, inquiry_id: int, payload: VersionIn) -> Inquiry:
     """Assign the inquiry to yourself."""
     inquiry = _get(request, inquiry_id)
@@ -150,7 +150,7 @@ def assign_inquiry(request: ApiRequest, inquiry_id: int, payload: VersionIn) -> 
     return _refetch(request, inquiry)
 
 
-@router.post("/{inquiry_id}/request-information", auth=django_auth, response=InquiryDetailOut)
+@router.post("/{inquiry_id}/request-information", auth=api_auth, response=InquiryDetailOut)
 def request_information(
     request: ApiRequest, inquiry_id: int, payload: RequestInformationIn
 ) -> Inquiry:
@@ -164,7 +164,7 @@ def request_information(
     return _refetch(request, inquiry)
 
 
-@router.post("/{inquiry_id}/route", auth=django_auth, response=InquiryDetailOut)
+@router.post("/{inquiry_id}/route", auth=api_auth, response=InquiryDetailOut)
 def route_inquiry(request: ApiRequest, inquiry_id: int, payload: RouteIn) -> Inquiry:
     inquiry = _get(request, inquiry_id)
     committees = list(Committee.objects.filter(slug__in=payload.committees))
@@ -185,7 +185,7 @@ def route_inquiry(request: ApiRequest, inquiry_id: int, payload: RouteIn) -> Inq
 
 @router.put(
     "/{inquiry_id}/assessments/{committee}",
-    auth=django_auth,
+    auth=api_auth,
     response=AssessmentOut,
     summary="Record or revise a committee's assessment",
 )
@@ -217,7 +217,7 @@ def save_assessment(
     )
 
 
-@router.post("/{inquiry_id}/decision", auth=django_auth, response=InquiryDetailOut)
+@router.post("/{inquiry_id}/decision", auth=api_auth, response=InquiryDetailOut)
 def decide_inquiry(request: ApiRequest, inquiry_id: int, payload: DecisionIn) -> Inquiry:
     """Accept, decline (with a reason), park or withdraw."""
     inquiry = _get(request, inquiry_id)

@@ -78,7 +78,7 @@ def do_create_collaboration(
 ) -> Collaboration:
     require_coordinator(actor)
     _check_dates(data.start_date, data.end_date)
-    collaboration = Collaboration.objects.create(
+    collaboration = Collaboration(
         title=data.title,
         kind=data.kind,
         summary=data.summary,
@@ -88,6 +88,8 @@ def do_create_collaboration(
         responsible=data.responsible or actor,
         inquiry=inquiry,
     )
+    collaboration.full_clean(exclude=["inquiry", "responsible"])
+    collaboration.save()
     collaboration.committees.set(data.committees)
     collaboration.gmcs.set(data.gmcs)
     collaboration.goals.set(data.goals)
@@ -152,6 +154,7 @@ def do_update_collaboration(
     if data.responsible is not None:
         collaboration.responsible = data.responsible
     _bump(collaboration)
+    collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
     collaboration.committees.set(data.committees)
     collaboration.gmcs.set(data.gmcs)
@@ -195,6 +198,8 @@ def do_change_collaboration_status(
     expected_version: int | None = None,
 ) -> Collaboration:
     require_coordinator(actor)
+    if status not in Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
     collaboration = _lock(Collaboration, collaboration.pk, expected_version)
     if status not in collaboration.allowed_transitions():
         raise ValidationError(
@@ -329,18 +334,22 @@ def do_save_funding_application(
 # Communication -----------------------------------------------------------------------
 
 
-def required_approvers(activity: CommunicationActivity) -> list[Organisation]:
-    """Every party to the collaboration's signed agreements must approve."""
+def required_approvers_for(collaboration: Collaboration) -> list[Organisation]:
+    """Every party to the collaboration's signed agreements must approve its communication."""
     from samverkan.agreements.models import Agreement
 
     return list(
         Organisation.objects.filter(
-            agreements__collaboration=activity.collaboration_id,
+            agreements__collaboration=collaboration,
             agreements__status=Agreement.Status.SIGNED,
         )
         .distinct()
         .order_by("name")
     )
+
+
+def required_approvers(activity: CommunicationActivity) -> list[Organisation]:
+    return required_approvers_for(activity.collaboration)
 
 
 def can_approve_for(user: User, collaboration: Collaboration, organisation: Organisation) -> bool:

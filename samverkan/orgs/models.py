@@ -5,12 +5,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import BilingualName, TimeStampedModel, localized
+from samverkan.core.models import BilingualName, TimeStampedModel, VersionedModel, localized
 
 from .querysets import OrganisationQuerySet
+from .storage import private_import_storage
 
 
-class Organisation(TimeStampedModel):
+class Organisation(TimeStampedModel, VersionedModel):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         REGION = "region", _("Region")
@@ -58,22 +59,42 @@ class Organisation(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("network:organisation", args=[self.pk])
+
     @property
     def identifier(self) -> str:
         return self.organisation_number or f"{self.country} {self.foreign_identifier}".strip()
 
 
-class Contact(TimeStampedModel):
+class Contact(TimeStampedModel, VersionedModel):
+    """A person in the industry network; personal data under GDPR."""
+
+    class LegalBasis(models.TextChoices):
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+        CONSENT = "consent", _("Consent")
+        CONTRACT = "contract", _("Contract")
+        PUBLIC_TASK = "public_task", _("Task in the public interest")
+
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
         on_delete=models.CASCADE,
         related_name="contacts",
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
     email = models.EmailField(_("e-mail"), db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=30,
+        choices=LegalBasis.choices,
+        default=LegalBasis.LEGITIMATE_INTEREST,
+    )
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -87,6 +108,167 @@ class Contact(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+class AssociationMembership(models.Model):
+    """An organisation's membership of an industry association (Lif, Swedish Medtech, ...)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    association = models.ForeignKey(
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        limit_choices_to={"kind": "association"},
+    )
+    since = models.DateField(_("member since"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "association"], name="unique_membership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} ∈ {self.association_id}"
+
+
+class Event(TimeStampedModel, VersionedModel):
+    """An industry day, workshop or webinar: knowledge exchange between GMS and companies."""
+
+    class Kind(models.TextChoices):
+        INDUSTRY_DAY = "industry_day", _("Industry day")
+        WORKSHOP = "workshop", _("Workshop")
+        WEBINAR = "webinar", _("Webinar")
+        CONFERENCE = "conference", _("Conference")
+        OTHER = "other", _("Other event")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    committees = models.ManyToManyField(
+        "orgs.Committee",
+        verbose_name=_("committees"),
+        blank=True,
+        related_name="events",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:event", args=[self.pk])
+
+
+class EventParticipant(models.Model):
+    """Someone who took part in an event, from GMS or from a company."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="event_participations",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_participations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("GMS participant"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="event_participations",
+    )
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        indexes = [models.Index(fields=["event", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.organisation_id}"
+
+
+class Interaction(TimeStampedModel):
+    """A meeting, call, e-mail or event with an organisation: the network's log."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        EVENT = "event", _("Event")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("their participants"), blank=True, related_name="interactions"
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("GMS participants"),
+        blank=True,
+        related_name="interactions",
+    )
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "-date"]),
+            models.Index(fields=["date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class GMC(BilingualName):
@@ -148,3 +330,57 @@ class Committee(BilingualName):
         return " ".join(
             [self.name_sv, self.name_en, self.description_sv, self.description_en, self.keywords]
         )
+
+
+class ImportJob(TimeStampedModel, VersionedModel):
+    """An uploaded file of organisations and contacts: its preview, then its import.
+
+    The file lives outside the web root (see `storage.py`) and is deleted once the import
+    has run or been cancelled; the preview keeps what each row did, without contact details.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Awaiting confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    file = models.FileField(
+        _("file"), upload_to="%Y/", storage=private_import_storage, blank=True, max_length=300
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:import_job", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
