@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "samverkan.collaborations",
     "samverkan.agreements",
     "samverkan.register",
+    "samverkan.notifications",
     "samverkan.api",
 ]
 

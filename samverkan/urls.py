@@ -12,6 +12,7 @@ urlpatterns = [
     path("committees/", include("samverkan.orgs.urls")),
     path("api/v1/", api.urls),
     path("settings/tokens/", include("samverkan.api.urls")),
+    path("notifications/", include("samverkan.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

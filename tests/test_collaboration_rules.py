@@ -382,7 +382,9 @@ class PeriodicSweepTestCase(TransactionTestCase):
         self.assertFalse(ensure_periodic_sweeps())
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
         finished = DBTaskResult.objects.get(status="SUCCESSFUL")
-        self.assertEqual(finished.return_value, {"agreements": 0, "follow_ups": 0, "published": 0})
+        self.assertEqual(
+            finished.return_value, {"agreements": 0, "follow_ups": 0, "published": 0, "digests": 0}
+        )
         waiting = DBTaskResult.objects.get(status="READY")
         self.assertGreater(waiting.run_after, timezone.now())
         self.assertEqual(len(mail.outbox), 0)

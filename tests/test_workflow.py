@@ -253,7 +253,7 @@ class DecisionTestCase(BaseTestCase):
 
         inquiry = self.submit(language="en")
         actions.do_decide_inquiry(inquiry, self.alice, S.DECLINED, reason="Not now.")
-        email = OutboundEmail.objects.latest("pk")
+        email = OutboundEmail.objects.filter(to=inquiry.contact_email).latest("pk")
         self.assertEqual(email.to, inquiry.contact_email)
         self.assertIn("Answer to your inquiry", email.subject)
         self.assertIn("Not now.", email.body)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import User
@@ -127,7 +128,14 @@ def _check_upload(upload: UploadedFile) -> tuple[str, str]:
             {"file": [_("Upload a PDF, Word (.docx) or OpenDocument (.odt) file.")]}
         )
     if upload.size is None or upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError({"file": [_("The file is larger than 20 MB.")]})
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is larger than %(size)s.")
+                    % {"size": filesizeformat(MAX_DOCUMENT_BYTES)}
+                ]
+            }
+        )
     if upload.size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
     content_type, magic = ALLOWED_DOCUMENTS[suffix]

@@ -34,7 +34,7 @@ class AgreementForm(forms.Form):
     parties = OrganisationChoiceField(
         label=_("Parties"),
         queryset=Organisation.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
         required=False,
         help_text=_("Only the collaboration's parties can sign its agreements."),
     )
@@ -94,7 +94,9 @@ class AgreementStatusForm(forms.Form):
     """Only the moves the agreement allows from where it is."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label=_("New status"), widget=forms.RadioSelect(attrs={"class": "inline-choices"})
+    )
     signed_on = forms.DateField(
         label=_("Signing date"),
         required=False,
@@ -124,16 +126,14 @@ class DocumentUploadForm(forms.Form):
 class PrinciplesForm(forms.Form):
     """The checklist: per principle, yes / no / not applicable and a comment."""
 
-    def __init__(
-        self, *args: Any, principles: list[AgreementPrinciple], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, principles: list[AgreementPrinciple], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.principles = principles
         for principle in principles:
             self.fields[f"answer_{principle.slug}"] = forms.ChoiceField(
                 label=principle.text,
                 choices=PrincipleAnswer.Answer.choices,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "inline-choices"}),
                 required=False,
             )
             self.fields[f"comment_{principle.slug}"] = forms.CharField(
@@ -149,17 +149,13 @@ class PrinciplesForm(forms.Form):
         return initial
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [
-            (self[f"answer_{p.slug}"], self[f"comment_{p.slug}"]) for p in self.principles
-        ]
+        return [(self[f"answer_{p.slug}"], self[f"comment_{p.slug}"]) for p in self.principles]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for principle in self.principles:
             if data.get(f"comment_{principle.slug}") and not data.get(f"answer_{principle.slug}"):
-                self.add_error(
-                    f"answer_{principle.slug}", _("Answer yes, no or not applicable.")
-                )
+                self.add_error(f"answer_{principle.slug}", _("Answer yes, no or not applicable."))
         return data
 
     def answers(self) -> dict[str, tuple[str, str]]:

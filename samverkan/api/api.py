@@ -21,6 +21,7 @@ api = NinjaAPI(
 api.add_router("/inquiries", inquiries.router)
 api.add_router("/collaborations", collaborations.router)
 api.add_router("/register", register.router)
+api.add_router("/match", "samverkan.api.matching.router")
 api.add_router("/", reference.router)
 
 

@@ -65,6 +65,7 @@ class CollaborationData:
     gmcs: list[Any] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     responsible: User | None = None
+    non_exclusivity_note: str = ""
 
 
 def _check_dates(start: datetime.date | None, end: datetime.date | None) -> None:
@@ -87,6 +88,7 @@ def do_create_collaboration(
         end_date=data.end_date,
         responsible=data.responsible or actor,
         inquiry=inquiry,
+        non_exclusivity_note=data.non_exclusivity_note,
     )
     collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
@@ -120,11 +122,10 @@ def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
             committees=[r.committee for r in inquiry.routings.select_related("committee")],
             goals=sorted(goals, key=lambda g: g.number),
             responsible=inquiry.assigned_to or actor,
+            non_exclusivity_note="\n".join(notes),
         ),
         inquiry=inquiry,
     )
-    collaboration.non_exclusivity_note = "\n".join(notes)
-    collaboration.save(update_fields=["non_exclusivity_note"])
     CollaborationParty.objects.create(
         collaboration=collaboration,
         organisation=inquiry.organisation,
@@ -149,7 +150,15 @@ def do_update_collaboration(
         data.start_date,
         data.end_date,
     )
-    for name in ["title", "kind", "summary", "internal_notes", "start_date", "end_date"]:
+    for name in [
+        "title",
+        "kind",
+        "summary",
+        "internal_notes",
+        "start_date",
+        "end_date",
+        "non_exclusivity_note",
+    ]:
         setattr(collaboration, name, getattr(data, name))
     if data.responsible is not None:
         collaboration.responsible = data.responsible

@@ -143,8 +143,12 @@ class CollaborationEditForm(VersionedForm, CollaborationForm):
 class StatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("New status"), choices=Collaboration.Status.choices)
 
-    def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, collaboration: Collaboration | None, **kwargs: Any) -> None:
+        """Offer only the moves the collaboration allows; None accepts any status, so that
+        the action can explain why a move is refused."""
         super().__init__(*args, **kwargs)
+        if collaboration is None:
+            return
         allowed = collaboration.allowed_transitions()
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in Collaboration.Status.choices if value in allowed

@@ -6,12 +6,14 @@ it concerns, so running the sweep twice, or in two workers at once, sends each o
 
 import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from samverkan.core.email import queue_email
+from samverkan.accounts.models import User
 from samverkan.core.models import Parameter, ReminderLog
+from samverkan.notifications.actions import notify
+from samverkan.notifications.models import Event
 
 from .models import FollowUp
 from .scheduling import reminder_dates
@@ -27,10 +29,9 @@ def _once(key: str) -> bool:
     return True
 
 
-def _remind(user: object, template: str, context: dict[str, object]) -> None:
-    email = getattr(user, "email", "")
-    if email:
-        queue_email(email, template, context, settings.LANGUAGE_CODE)
+def _remind(user: User | None, event: str, title: str, url: str) -> None:
+    if user is not None:
+        notify([user], event, title, url)
 
 
 def agreement_reminders(today: datetime.date) -> int:
@@ -55,12 +56,10 @@ def agreement_reminders(today: datetime.date) -> int:
             recipient = agreement.responsible or agreement.collaboration.responsible
             _remind(
                 recipient,
-                "agreements/email/expiry_reminder.txt",
-                {
-                    "agreement": agreement,
-                    "days": (agreement.valid_to - today).days,
-                    "url": settings.SITE_URL + agreement.get_absolute_url(),
-                },
+                Event.AGREEMENT_EXPIRING,
+                _("The agreement “%(title)s” expires in %(days)s days")
+                % {"title": agreement.title, "days": (agreement.valid_to - today).days},
+                agreement.get_absolute_url(),
             )
             sent += 1
     return sent
@@ -78,14 +77,16 @@ def follow_up_reminders(today: datetime.date) -> int:
         kind = "overdue" if follow_up.due_date < today else "due"
         key = f"follow_up:{follow_up.pk}:{follow_up.due_date}:{kind}"
         if _once(key):
+            template = (
+                _("Overdue follow-up: %(title)s (due %(date)s)")
+                if kind == "overdue"
+                else _("Follow-up due %(date)s: %(title)s")
+            )
             _remind(
                 follow_up.collaboration.responsible,
-                "collaborations/email/follow_up_reminder.txt",
-                {
-                    "follow_up": follow_up,
-                    "overdue": kind == "overdue",
-                    "url": settings.SITE_URL + follow_up.get_absolute_url(),
-                },
+                Event.FOLLOW_UP_DUE,
+                template % {"title": follow_up.collaboration.title, "date": follow_up.due_date},
+                follow_up.get_absolute_url(),
             )
             sent += 1
     return sent

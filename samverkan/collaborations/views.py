@@ -1,83 +1,666 @@
-"""Collaboration pages."""
+"""Collaboration pages: thin views over the actions in `actions.py`."""
 
-from django.http import HttpRequest, HttpResponse
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
-from samverkan.accounts.models import Role
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Model, Prefetch, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
 from samverkan.core.decorators import role_required
+from samverkan.core.http import AuthedRequest
+from samverkan.core.models import StaleRecordError
+from samverkan.core.pagination import paginate
+
+from . import actions
+from .access import company_organisation_id, get_collaboration_for_user
+from .filters import CollaborationFilter, LessonFilter
+from .forms import (
+    CollaborationEditForm,
+    CollaborationForm,
+    FollowUpAnswerForm,
+    FollowUpCreateForm,
+    FollowUpRecordForm,
+    FundingEditForm,
+    FundingForm,
+    PartyForm,
+    StatusForm,
+    apply_errors,
+)
+from .models import (
+    Collaboration,
+    CollaborationParty,
+    FollowUp,
+    FollowUpAnswer,
+    FundingApplication,
+)
 
 ALL_ROLES = tuple(Role.values)
+NOT_COMPANY = (Role.COMMITTEE, *READ_ALL_ROLES)
+UPCOMING_DAYS = 60
+# Fields of the history that tell nothing a person needs to read.
+HISTORY_NOISE = ["version", "updated_at", "created_at"]
+
+
+def _save(form: Any, action: Any) -> Any:
+    """Run an action for a valid form; put its refusal on the form and answer None."""
+    try:
+        return action()
+    except StaleRecordError as error:
+        form.add_error(None, str(error))
+    except ValidationError as error:
+        apply_errors(form, error)
+    return None
+
+
+def _posted(request: AuthedRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+# Lists -----------------------------------------------------------------------------------
 
 
 @role_required(*ALL_ROLES)
-def collaboration_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
+def collaboration_list(request: AuthedRequest) -> HttpResponse:
+    queryset = (
+        Collaboration.objects.visible_to(request.user)
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=CollaborationParty.objects.filter(role=CollaborationParty.Role.COMPANY)
+                .select_related("organisation")
+                .order_by("organisation__name"),
+                to_attr="company_parties",
+            ),
+            "committees",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    filterset = CollaborationFilter(request.GET, queryset=queryset)
+    page = paginate(request, filterset.qs)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "can_create": request.user.has_role(*STAFF_ROLES),
+    }
+    template = "collaborations/list.html#results" if request.htmx else "collaborations/list.html"
+    return render(request, template, context)
+
+
+@role_required(*READ_ALL_ROLES)
+def follow_up_overview(request: AuthedRequest) -> HttpResponse:
+    """Overdue follow-ups first, then those due within the coming weeks."""
+    today = timezone.localdate()
+    queryset = (
+        FollowUp.objects.pending()
+        .filter(due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS))
+        .select_related("collaboration", "collaboration__responsible")
+        .order_by("due_date", "pk")
+    )
+    counts = queryset.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)))
+    page = paginate(request, queryset)
+    rows = list(page)
+    return render(
+        request,
+        "collaborations/follow_ups.html",
+        {
+            "page": page,
+            "overdue": [f for f in rows if f.due_date < today],
+            "upcoming": [f for f in rows if f.due_date >= today],
+            "overdue_count": counts["overdue"],
+            "days": UPCOMING_DAYS,
+        },
+    )
+
+
+@role_required(*NOT_COMPANY)
+def lessons(request: AuthedRequest) -> HttpResponse:
+    """The lessons-learned library, from the follow-ups of collaborations the user may see."""
+    queryset = (
+        FollowUp.objects.filter(
+            held_on__isnull=False,
+            collaboration__in=Collaboration.objects.visible_to(request.user),
+        )
+        .exclude(lessons="")
+        .select_related("collaboration")
+        .prefetch_related("collaboration__committees")
+        .order_by("-held_on", "-pk")
+    )
+    filterset = LessonFilter(request.GET, queryset=queryset)
+    page = paginate(request, filterset.qs)
+    context = {"filter": filterset, "page": page}
+    template = (
+        "collaborations/lessons.html#results" if request.htmx else "collaborations/lessons.html"
+    )
+    return render(request, template, context)
+
+
+# One collaboration ----------------------------------------------------------------------
+
+
+@role_required(*STAFF_ROLES)
+def create(request: AuthedRequest) -> HttpResponse:
+    form = CollaborationForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        collaboration = _save(
+            form,
+            lambda: actions.do_create_collaboration(request.user, form.collaboration_data()),
+        )
+        if collaboration is not None:
+            messages.success(request, _("The collaboration is created."))
+            return redirect(collaboration)
+    return render(
+        request,
+        "collaborations/form.html",
+        {
+            "form": form,
+            "collaboration": None,
+            "heading": _("New collaboration"),
+            "submit": _("Create collaboration"),
+            "back": ("collaborations:list", []),
+        },
+    )
 
 
 @role_required(*ALL_ROLES)
-def create(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    collaboration = get_collaboration_for_user(user, pk)
+    own = company_organisation_id(user)
+    is_company = user.role == Role.COMPANY
+    can_manage = user.has_role(*STAFF_ROLES)
+    today = timezone.localdate()
+
+    # Company users see only their own organisation's agreements and answers.
+    agreements = collaboration.agreements.order_by("-created_at", "-pk")
+    own_answers = Q()
+    if own is not None:
+        agreements = agreements.filter(parties=own)
+        own_answers = Q(organisation_id=own)
+    funding = collaboration.funding_applications.all()
+    context: dict[str, Any] = {
+        "collaboration": collaboration,
+        "committees": collaboration.committees.all(),
+        "gmcs": collaboration.gmcs.all(),
+        "goals": collaboration.goals.all(),
+        "parties": collaboration.parties.select_related("organisation", "approver"),
+        "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),
+        # Summed in the database, one row per currency: amounts in different
+        # currencies are never added together.
+        "totals": funding.order_by("currency")
+        .values("currency")
+        .annotate(applied=Sum("amount_applied"), granted=Sum("amount_granted")),
+        "agreements": agreements,
+        "communications": collaboration.communications.all(),
+        "follow_ups": FollowUp.objects.filter(collaboration=collaboration).prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=FollowUpAnswer.objects.filter(own_answers)
+                .select_related("organisation")
+                .order_by("organisation__name"),
+            )
+        ),
+        "today": today,
+        "is_company": is_company,
+        "can_manage": can_manage,
+        "show_inquiry": collaboration.inquiry_id is not None and not is_company,
+    }
+    if can_manage and collaboration.allowed_transitions():
+        context["status_form"] = StatusForm(
+            collaboration=collaboration, initial={"version": collaboration.version}
+        )
+    return render(request, "collaborations/detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    if request.method == "POST":
+        form = CollaborationEditForm(request.POST)
+        if form.is_valid():
+            saved = _save(
+                form,
+                lambda: actions.do_update_collaboration(
+                    collaboration,
+                    request.user,
+                    form.collaboration_data(),
+                    expected_version=form.cleaned_data["version"],
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The collaboration is saved."))
+                return redirect(saved)
+    else:
+        form = CollaborationEditForm(initial=CollaborationForm.initial_for(collaboration))
+    return render(
+        request,
+        "collaborations/form.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "heading": _("Edit the collaboration"),
+            "submit": _("Save"),
+        },
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def change_status(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    # Every status is accepted here so that the action, not the form, explains a refusal.
+    form = StatusForm(request.POST, collaboration=None)
+    if not form.is_valid():
+        messages.error(request, _("Choose the new status."))
+        return redirect(collaboration)
+    try:
+        changed = actions.do_change_collaboration_status(
+            collaboration,
+            request.user,
+            form.cleaned_data["status"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleRecordError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The collaboration is now “%(status)s”.") % {"status": changed.get_status_display()},
+        )
+    return redirect(collaboration)
+
+
+# History ----------------------------------------------------------------------------------
+
+
+def _labels(model: type[Model], changes: Iterable[Any]) -> dict[str, dict[Any, str]]:
+    """Readable names for the ids and codes that history records hold, per field."""
+    wanted: dict[str, set[Any]] = defaultdict(set)
+    for change in changes:
+        field = model._meta.get_field(change.field)
+        if field.many_to_many:
+            target = field.related_model._meta.model_name  # type: ignore[union-attr]
+            for value in (change.old or []) + (change.new or []):
+                wanted[change.field].add(value.get(target))
+        elif field.is_relation:
+            wanted[change.field].update({change.old, change.new})
+    labels: dict[str, dict[Any, str]] = {}
+    for name, ids in wanted.items():
+        related = model._meta.get_field(name).related_model
+        objects = related._default_manager.filter(pk__in=ids - {None})  # type: ignore[union-attr]
+        labels[name] = {obj.pk: str(getattr(obj, "name", obj)) for obj in objects}
+    return labels
+
+
+def _describe(model: type[Model], changes: list[Any]) -> list[dict[str, str]]:
+    labels = _labels(model, changes)
+    rows = []
+    for change in changes:
+        field = model._meta.get_field(change.field)
+        names = labels.get(change.field, {})
+
+        def show(value: Any, field: Any = field, names: dict[Any, str] = names) -> str:
+            if value in (None, "", []):
+                return "–"
+            if field.many_to_many:
+                target = field.related_model._meta.model_name
+                return ", ".join(names.get(v.get(target), "?") for v in value)
+            if field.is_relation:
+                return names.get(value, str(value))
+            if field.choices:
+                return str(dict(field.flatchoices).get(value, value))
+            return str(value)
+
+        rows.append(
+            {
+                "field": str(getattr(field, "verbose_name", change.field)),
+                "old": show(change.old),
+                "new": show(change.new),
+            }
+        )
+    return rows
+
+
+def _history_items(
+    records: list[Any], model: type[Model], subject: Any, excluded: list[str]
+) -> list[dict[str, Any]]:
+    """Each record with what changed since the one before it of the same object."""
+    items = []
+    previous: dict[int, Any] = {}
+    for record in records:
+        before = previous.get(record.id)
+        changes: list[Any] = []
+        if before is not None:
+            changes = record.diff_against(before, excluded_fields=excluded).changes
+        previous[record.id] = record
+        items.append(
+            {
+                "record": record,
+                "subject": subject(record),
+                "changes": _describe(model, changes),
+            }
+        )
+    return items
 
 
 @role_required(*ALL_ROLES)
-def follow_up_overview(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
+def history(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    excluded = list(HISTORY_NOISE)
+    if request.user.role == Role.COMPANY:
+        excluded.append("internal_notes")  # confidential, also in the history
+    own_records = list(
+        collaboration.history.select_related("history_user").order_by("history_date", "pk")
+    )
+    party_records = list(
+        CollaborationParty.history.filter(collaboration_id=collaboration.pk)
+        .select_related("history_user", "organisation")
+        .order_by("history_date", "pk")
+    )
+    items = _history_items(
+        own_records, Collaboration, lambda record: _("The collaboration"), excluded
+    ) + _history_items(
+        party_records,
+        CollaborationParty,
+        lambda record: _("Party: %(organisation)s") % {"organisation": record.organisation},
+        excluded,
+    )
+    items.sort(key=lambda item: item["record"].history_date, reverse=True)
+    return render(
+        request,
+        "collaborations/history.html",
+        {"collaboration": collaboration, "items": items},
+    )
+
+
+# Parties ----------------------------------------------------------------------------------
+
+
+def _party_page(
+    request: AuthedRequest,
+    collaboration: Collaboration,
+    form: PartyForm,
+    party: CollaborationParty | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "collaborations/party_form.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "party": party,
+            "heading": (
+                _("Party: %(organisation)s") % {"organisation": party.organisation}
+                if party
+                else _("Add a party")
+            ),
+            "submit": _("Save") if party else _("Add party"),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def party_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    form = PartyForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if collaboration.parties.filter(organisation=form.cleaned_data["organisation"]).exists():
+            form.add_error(
+                "organisation", _("The organisation is already a party; edit it instead.")
+            )
+        elif _save(
+            form, lambda: actions.do_save_party(collaboration, request.user, form.party_data())
+        ):
+            messages.success(request, _("The party is added."))
+            return redirect(collaboration)
+    return _party_page(request, collaboration, form, None)
+
+
+@role_required(*STAFF_ROLES)
+def party_edit(request: AuthedRequest, pk: int, party_pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    party = get_object_or_404(
+        CollaborationParty.objects.select_related("organisation"),
+        collaboration=collaboration,
+        pk=party_pk,
+    )
+    if request.method == "POST":
+        form = PartyForm(request.POST, party=party)
+        if form.is_valid() and _save(
+            form, lambda: actions.do_save_party(collaboration, request.user, form.party_data())
+        ):
+            messages.success(request, _("The party is saved."))
+            return redirect(collaboration)
+    else:
+        form = PartyForm(initial=PartyForm.initial_for(party), party=party)
+    return _party_page(request, collaboration, form, party)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def party_remove(request: AuthedRequest, pk: int, party_pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    party = get_object_or_404(
+        CollaborationParty.objects.select_related("organisation", "collaboration"),
+        collaboration=collaboration,
+        pk=party_pk,
+    )
+    try:
+        actions.do_remove_party(party, request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(organisation)s is no longer a party.") % {"organisation": party.organisation},
+        )
+    return redirect(collaboration)
+
+
+# Funding applications ---------------------------------------------------------------------
+
+
+def _funding_page(
+    request: AuthedRequest,
+    collaboration: Collaboration,
+    form: FundingForm,
+    application: FundingApplication | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "collaborations/form.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "heading": str(application) if application else _("New funding application"),
+            "submit": _("Save") if application else _("Add funding application"),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def funding_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    form = FundingForm(_posted(request), collaboration=collaboration)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: actions.do_save_funding_application(
+                collaboration, request.user, form.funding_data()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The funding application is added."))
+            return redirect(collaboration)
+    return _funding_page(request, collaboration, form, None)
+
+
+@role_required(*STAFF_ROLES)
+def funding_edit(request: AuthedRequest, pk: int, funding_pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    application = get_object_or_404(FundingApplication, collaboration=collaboration, pk=funding_pk)
+    if request.method == "POST":
+        form = FundingEditForm(request.POST, collaboration=collaboration)
+        if form.is_valid():
+            saved = _save(
+                form,
+                lambda: actions.do_save_funding_application(
+                    collaboration,
+                    request.user,
+                    form.funding_data(),
+                    application=application,
+                    expected_version=form.cleaned_data["version"],
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The funding application is saved."))
+                return redirect(collaboration)
+    else:
+        form = FundingEditForm(
+            initial=FundingForm.initial_for(application), collaboration=collaboration
+        )
+    return _funding_page(request, collaboration, form, application)
+
+
+# Follow-ups -------------------------------------------------------------------------------
+
+
+@role_required(*STAFF_ROLES)
+def follow_up_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    form = FollowUpCreateForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        follow_up = _save(
+            form,
+            lambda: actions.do_add_follow_up(
+                collaboration,
+                request.user,
+                form.cleaned_data["kind"],
+                form.cleaned_data["due_date"],
+            ),
+        )
+        if follow_up is not None:
+            messages.success(request, _("The follow-up is planned."))
+            return redirect(collaboration)
+    return render(
+        request,
+        "collaborations/form.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "heading": _("Plan a follow-up"),
+            "submit": _("Plan follow-up"),
+        },
+    )
+
+
+def _answer_for(user: User, form: FollowUpAnswerForm) -> Any:
+    """Coordinators choose the party; a company user always answers for their own."""
+    if "organisation" in form.fields:
+        return form.cleaned_data["organisation"]
+    return user.organisation
 
 
 @role_required(*ALL_ROLES)
-def lessons(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
+def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+    user = request.user
+    collaboration = get_collaboration_for_user(user, pk)
+    follow_up = get_object_or_404(
+        FollowUp.objects.select_related("recorded_by"), collaboration=collaboration, pk=follow_up_pk
+    )
+    own = company_organisation_id(user)
+    is_staff = user.has_role(*STAFF_ROLES)
+    # The collaboration is visible to a company user only when their organisation is a party.
+    can_answer = is_staff or (user.role == Role.COMPANY and own is not None)
+    answers = follow_up.answers.select_related("organisation", "answered_by").order_by(
+        "organisation__name"
+    )
+    if own is not None:
+        answers = answers.filter(organisation_id=own)
+    answers_list = list(answers)
 
+    record_form: FollowUpRecordForm | None = None
+    answer_form: FollowUpAnswerForm | None = None
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        which = request.POST.get("form", "record" if is_staff else "answer")
+        if which == "record":
+            if not is_staff:
+                raise PermissionDenied
+            record_form = FollowUpRecordForm(request.POST)
+            if record_form.is_valid():
+                valid_record = record_form
+                if _save(
+                    record_form,
+                    lambda: actions.do_record_follow_up(
+                        follow_up,
+                        user,
+                        valid_record.record(),
+                        expected_version=valid_record.cleaned_data["version"],
+                    ),
+                ):
+                    messages.success(request, _("The follow-up is recorded."))
+                    return redirect(follow_up)
+        else:
+            answer_form = FollowUpAnswerForm(
+                request.POST, collaboration=collaboration, choose_party=is_staff
+            )
+            if answer_form.is_valid():
+                valid_answer = answer_form
+                data = valid_answer.cleaned_data
+                if _save(
+                    valid_answer,
+                    lambda: actions.do_answer_follow_up(
+                        follow_up,
+                        user,
+                        _answer_for(user, valid_answer),
+                        value_created=data["value_created"],
+                        what_worked=data["what_worked"],
+                        what_to_change=data["what_to_change"],
+                        would_collaborate_again=data["would_collaborate_again"],
+                    ),
+                ):
+                    messages.success(request, _("The answer is saved."))
+                    return redirect(follow_up)
 
-@role_required(*ALL_ROLES)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def change_status(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def history(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def party_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def party_edit(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def funding_edit(request: HttpRequest, pk: int, funding_pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
-
-
-@role_required(*ALL_ROLES)
-def follow_up(request: HttpRequest, pk: int, follow_up_pk: int) -> HttpResponse:
-    return HttpResponse(status=501)  # to be built
+    if is_staff and record_form is None:
+        record_form = FollowUpRecordForm(initial=FollowUpRecordForm.initial_for(follow_up))
+    if can_answer and answer_form is None:
+        initial: dict[str, Any] = {}
+        mine = next((a for a in answers_list if a.organisation_id == own), None)
+        if mine is not None:
+            initial = {
+                "value_created": mine.value_created,
+                "what_worked": mine.what_worked,
+                "what_to_change": mine.what_to_change,
+                "would_collaborate_again": mine.would_collaborate_again,
+            }
+        answer_form = FollowUpAnswerForm(
+            initial=initial, collaboration=collaboration, choose_party=is_staff
+        )
+    return render(
+        request,
+        "collaborations/follow_up.html",
+        {
+            "collaboration": collaboration,
+            "follow_up": follow_up,
+            "answers": answers_list,
+            "record_form": record_form,
+            "answer_form": answer_form,
+            "is_company": user.role == Role.COMPANY,
+            "is_overdue": not follow_up.is_done and follow_up.due_date < timezone.localdate(),
+        },
+    )

@@ -6,6 +6,7 @@ e-mails look as they would in real use. The e-mails are marked as sent, not mail
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -404,7 +405,7 @@ def _backdate(inquiry: Inquiry, days_ago: int) -> None:
 
 
 # (title, kind, status, start, months, companies, GMS parties, committees, funding)
-COLLABORATIONS = [
+COLLABORATIONS: list[tuple[Any, ...]] = [
     (
         "Nationell variantdatabas i molnet",
         "development",

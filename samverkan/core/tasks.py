@@ -59,11 +59,16 @@ SWEEP_INTERVAL = datetime.timedelta(hours=6)
 def run_periodic_sweeps() -> dict[str, int]:
     """Send due reminders, then plan the next sweep: the worker's own clock."""
     from samverkan.collaborations.reminders import send_due_reminders
+    from samverkan.notifications.actions import send_digests
     from samverkan.register.actions import publish_due_entries
 
     today = timezone.localdate()
     try:
-        return {**send_due_reminders(today), "published": publish_due_entries(today)}
+        return {
+            **send_due_reminders(today),
+            "published": publish_due_entries(today),
+            "digests": send_digests(today),
+        }
     finally:
         run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
 

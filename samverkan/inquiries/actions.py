@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.email import queue_email
+from samverkan.notifications.actions import notify
+from samverkan.notifications.models import Event
 from samverkan.orgs.models import Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
@@ -177,6 +179,13 @@ def do_submit_inquiry(
             inquiry.requested_committees.set(committees)
             StatusChange.objects.create(inquiry=inquiry, to_status=Status.RECEIVED)
             _email_sender(inquiry, "inquiries/email/acknowledgement.txt")
+            notify(
+                User.objects.filter(role__in=STAFF_ROLES),
+                Event.NEW_INQUIRY,
+                _("New inquiry %(reference)s: %(title)s")
+                % {"reference": inquiry.reference, "title": inquiry.title},
+                inquiry.get_absolute_url(),
+            )
     except IntegrityError:
         # A concurrent repeat of the same submission won the race: answer with its inquiry.
         if idempotency_key:
@@ -280,15 +289,13 @@ def do_route_inquiry(
     )
     _mark_answered(inquiry)
     _save(inquiry, "status", "first_response_at")
-    url = settings.SITE_URL + inquiry.get_absolute_url()
-    members = User.objects.filter(committees__in=new, is_active=True).exclude(email="").distinct()
-    for member in members:
-        queue_email(
-            member.email,
-            "inquiries/email/routed.txt",
-            {"inquiry": inquiry, "url": url},
-            settings.LANGUAGE_CODE,
-        )
+    notify(
+        User.objects.filter(committees__in=new).distinct(),
+        Event.INQUIRY_ROUTED,
+        _("Inquiry %(reference)s is routed to your committee: %(title)s")
+        % {"reference": inquiry.reference, "title": inquiry.title},
+        inquiry.get_absolute_url(),
+    )
     _email_sender(inquiry, "inquiries/email/in_assessment.txt", committees=new)
     return routings
 
@@ -426,4 +433,11 @@ def do_decide_inquiry(
 
         create_from_inquiry(inquiry, actor)
     _email_sender(inquiry, f"inquiries/email/decision_{decision}.txt")
+    notify(
+        User.objects.filter(role=Role.COMPANY, organisation=inquiry.organisation_id),
+        Event.INQUIRY_DECIDED,
+        _("Inquiry %(reference)s: %(status)s")
+        % {"reference": inquiry.reference, "status": inquiry.get_status_display()},
+        inquiry.get_absolute_url(),
+    )
     return inquiry

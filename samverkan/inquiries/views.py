@@ -49,7 +49,7 @@ def intake_rate_limited(request: HttpRequest) -> bool:
 def _get_inquiry_for_user(request: HttpRequest, pk: int, *, full: bool = False) -> Inquiry:
     """The inquiry, or 404 when this user may not see it; `full` brings what the page shows."""
     queryset = Inquiry.objects.visible_to(request.user).select_related(
-        "organisation", "assigned_to", "need"
+        "organisation", "assigned_to", "need", "collaboration"
     )
     if full:
         queryset = queryset.prefetch_related(

@@ -1,17 +1,28 @@
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
 from samverkan.core.models import TimeStampedModel, VersionedModel
 
-from .querysets import NeedQuerySet
+from .querysets import NeedQuerySet, search_key
+
+if TYPE_CHECKING:
+    from samverkan.orgs.models import Committee
+
+# Kept at module level so the actions can write one history entry per change, goals
+# included, rather than one per save and one per goal added or removed.
+_history = HistoricalRecords(m2m_fields=["goals"], excluded_fields=["search_text"])
 
 
 class Need(TimeStampedModel, VersionedModel):
-    """A committee's published need for industry collaboration."""
+    """A committee's need for industry collaboration, published on the needs board."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -24,6 +35,15 @@ class Need(TimeStampedModel, VersionedModel):
         on_delete=models.PROTECT,
         related_name="needs",
     )
+    contact_committee = models.ForeignKey(
+        "orgs.Committee",
+        verbose_name=_("committee to contact"),
+        on_delete=models.PROTECT,
+        related_name="contact_for_needs",
+        null=True,
+        blank=True,
+        help_text=_("The committee companies talk to; empty means the need's own committee."),
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     kind = models.CharField(_("kind"), max_length=30, choices=CollaborationKind.choices)
@@ -31,6 +51,7 @@ class Need(TimeStampedModel, VersionedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -40,9 +61,12 @@ class Need(TimeStampedModel, VersionedModel):
         blank=True,
         related_name="+",
     )
+    # Title and description case-folded in Python, so that a search ignores case the same
+    # way on SQLite (whose LIKE folds only ASCII) and PostgreSQL: "Ärftlig" finds "ärftlig".
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     objects = NeedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = _history
 
     class Meta:
         verbose_name = _("need")
@@ -53,5 +77,49 @@ class Need(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = search_key(f"{self.title}\n{self.description}")
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = {"search_text"} if {"title", "description"} & set(update_fields) else set()
+            if "status" in update_fields:
+                extra.add("published_at")
+            kwargs["update_fields"] = {*update_fields, *extra}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("needs:detail", args=[self.pk])
+
+    @property
+    def contact(self) -> "Committee":
+        """The committee companies talk to about this need."""
+        return self.contact_committee or self.committee
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def allowed_transitions(self) -> list[str]:
+        """A need moves freely between draft, published and closed, never to itself."""
+        return [status for status in self.Status.values if status != self.status]
+
+    def save_and_record(
+        self,
+        actor: Any,
+        *,
+        goals: Iterable[Any] | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
+        """Save, set the goals, and write one history entry for the whole change."""
+        history_type = "+" if self._state.adding else "~"
+        self.skip_history_when_saving = True
+        try:
+            self.save(update_fields=update_fields)
+            if goals is not None:
+                self.goals.set(goals)
+        finally:
+            del self.skip_history_when_saving
+        self._history_user = actor
+        _history.create_historical_record(self, history_type)
