@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "samverkan.agreements",
     "samverkan.register",
     "samverkan.notifications",
+    "samverkan.privacy",
     "samverkan.api",
 ]
 
@@ -256,9 +257,18 @@ INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "GMS")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "samverkan.core.logging.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own loggers (the request lines of runserver among them) go through the
+        # same redacting handler as everything else.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 FORM_RENDERER = "samverkan.core.forms.FormRenderer"

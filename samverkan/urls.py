@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("settings/tokens/", include("samverkan.api.urls")),
     path("notifications/", include("samverkan.notifications.urls")),
+    path("privacy/", include("samverkan.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

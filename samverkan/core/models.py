@@ -108,6 +108,7 @@ class Parameter(models.Model):
         "follow_up_reminder_days_before": 7,
         "agreement_reminder_days": [90, 30, 7],
         "register_correction_days": 14,
+        "declined_inquiry_retention_years": 3,
     }
 
     @classmethod

@@ -60,6 +60,7 @@ def run_periodic_sweeps() -> dict[str, int]:
     """Send due reminders, then plan the next sweep: the worker's own clock."""
     from samverkan.collaborations.reminders import send_due_reminders
     from samverkan.notifications.actions import send_digests
+    from samverkan.privacy.actions import anonymise_old_declined_inquiries
     from samverkan.register.actions import publish_due_entries
 
     today = timezone.localdate()
@@ -68,6 +69,7 @@ def run_periodic_sweeps() -> dict[str, int]:
             **send_due_reminders(today),
             "published": publish_due_entries(today),
             "digests": send_digests(today),
+            "anonymised": anonymise_old_declined_inquiries(today),
         }
     finally:
         run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
