@@ -631,6 +631,73 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
     return created
 
 
+def _register_story(coordinator: User) -> None:
+    """Publish the running and finished collaborations; one waits in its preview."""
+    from samverkan.collaborations.models import Collaboration
+    from samverkan.register.actions import do_start_publication, publish_due_entries
+    from samverkan.register.models import RegisterEntry
+
+    candidates = Collaboration.objects.filter(
+        status__in=["active", "completed", "ended_early"], register_entry__isnull=True
+    ).exclude(summary="")
+    for collaboration in candidates.order_by("start_date"):
+        entry = do_start_publication(collaboration, coordinator)
+        if collaboration.status != "active" or collaboration.title.startswith("Farmako"):
+            RegisterEntry.objects.filter(pk=entry.pk).update(preview_until=collaboration.start_date)
+    publish_due_entries(timezone.localdate())
+
+
+EVENTS = [
+    ("Industridag precisionsmedicin 2024", "industry_day", (2024, 10, 3), "Stockholm"),
+    ("Webbinarium: helgenomsekvensering i vården", "webinar", (2025, 4, 22), ""),
+    ("Workshop: datadelning och GDPR", "workshop", (2026, 2, 11), "Göteborg"),
+]
+MEMBERSHIPS = {0: "Lif", 1: "Swedish Labtech", 2: "SwedenBIO", 3: "Lif", 4: "Swedish Medtech"}
+
+
+def _network_story(users: dict[str, User], orgs: list[Organisation]) -> None:
+    """Events, meetings and association memberships: the network GMS keeps."""
+    from samverkan.orgs.models import AssociationMembership, Event, EventParticipant, Interaction
+
+    for index, association in MEMBERSHIPS.items():
+        AssociationMembership.objects.get_or_create(
+            organisation=orgs[index],
+            association=Organisation.objects.get(name=association, kind="association"),
+        )
+    for number, (title, kind, day, place) in enumerate(EVENTS):
+        event, created = Event.objects.get_or_create(
+            title=title, defaults={"kind": kind, "date": datetime.date(*day), "location": place}
+        )
+        if not created:
+            continue
+        EventParticipant.objects.create(
+            event=event,
+            organisation=Organisation.objects.get(name="Region Skåne"),
+            user=users["coordinator"],
+        )
+        for org in orgs[number : number + 4]:
+            EventParticipant.objects.create(event=event, organisation=org)
+            Interaction.objects.create(
+                organisation=org,
+                kind="event",
+                date=event.date,
+                subject=event.title,
+                event=event,
+                created_by=users["coordinator"],
+            )
+    for org in orgs[:5]:
+        Interaction.objects.get_or_create(
+            organisation=org,
+            kind="meeting",
+            subject="Introduktionsmöte",
+            defaults={
+                "date": datetime.date(2025, 9, 15),
+                "created_by": users["coordinator"],
+                "notes": "Presentation av GMS och företagets verksamhet.",
+            },
+        )
+
+
 @transaction.atomic
 def load_demo(password: str) -> dict[str, int]:
     users = {name: _user(name, role, first, last, password) for name, role, first, last, _ in USERS}
@@ -686,6 +753,8 @@ def load_demo(password: str) -> dict[str, int]:
                 _backdate(inquiry, days_ago=3 + index * 45)
             index += 1
     collaborations = _collaboration_story(users, orgs)
+    _register_story(users["coordinator"])
+    _network_story(users, orgs)
     # Demo e-mails are history, not news: nobody should receive them.
     OutboundEmail.objects.filter(pk__gt=first_email).update(
         status=OutboundEmail.Status.SENT, sent_at=timezone.now()
