@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/tokens/", include("samverkan.api.urls")),
     path("notifications/", include("samverkan.notifications.urls")),
     path("privacy/", include("samverkan.privacy.urls")),
+    path("account/", include("samverkan.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,12 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from samverkan.core.models import TimeStampedModel
 
 
 class Role(models.TextChoices):
@@ -55,3 +61,86 @@ class User(AbstractUser):
             cached = list(self.committees.values_list("pk", flat=True))
             self._committee_ids = cached
         return cached
+
+
+class OrganisationLinkRequest(TimeStampedModel):
+    """A company user asks to act for an organisation; a coordinator decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="link_requests",
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="link_requests",
+        help_text=_("The known organisation the request matched; empty when it is new."),
+    )
+    organisation_name = models.CharField(_("organisation name"), max_length=200)
+    organisation_number = models.CharField(
+        _("organisation number"), max_length=11, blank=True, help_text=_("NNNNNN-NNNN")
+    )
+    foreign_identifier = models.CharField(_("foreign identifier"), max_length=64, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="SE")
+    note = models.TextField(_("note from the user"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="sv"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    comment = models.TextField(
+        _("comment"), blank=True, help_text=_("The reason for a rejection, sent to the user.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation link request")
+        verbose_name_plural = _("organisation link requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open question at a time: a second request waits for the first decision.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="one_pending_link_request_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organisation_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:link_request", args=[self.pk])
+
+    @property
+    def identifier(self) -> str:
+        return self.organisation_number or f"{self.country} {self.foreign_identifier}".strip()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

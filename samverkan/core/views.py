@@ -5,6 +5,7 @@ from samverkan.accounts.models import Role
 from samverkan.needs.models import Need
 
 from .decorators import public, role_required
+from .http import AuthedRequest
 
 
 @public
@@ -14,8 +15,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*Role.values)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """Where a person lands after login: their own work first."""
+    if request.user.role == Role.COMPANY:
+        return redirect("accounts:home")
     return redirect("inquiries:list")
 
 

@@ -196,13 +196,14 @@ def personas(transactional_db: None) -> Personas:
 
 
 def log_in(page: Page, username: str) -> None:
-    """Log in through the real allauth page; the login lands on the inquiry queue."""
+    """Log in through the real allauth page; the login lands on the person's own work:
+    the inquiry queue, or a company user's organisation page."""
     visit(page, "/accounts/login/")
     form = page.locator("main form").filter(has=page.locator("input[name=password]"))
     form.locator("input[name=login]").fill(username)
     form.locator("input[name=password]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/inquiries/$"))
+    expect(page).to_have_url(re.compile(r"/(inquiries|account)/$"))
     assert_accessible(page)
 
 
@@ -217,3 +218,23 @@ def switch_language(page: Page, code: str) -> None:
     page.locator(f"header button[name=language][value={code}]").click()
     expect(page.locator("html")).to_have_attribute("lang", code)
     assert_accessible(page)
+
+
+# --- Helpers for the collaboration and public-side tests ----------------------------------
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded files go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def label(text: str) -> re.Pattern[str]:
+    """A field's label exactly, with or without a colon and the required marker."""
+    return re.compile(rf"^\s*{re.escape(text)}:?\s*\*?\s*$")
+
+
+def expect_message(page: Page, text: str) -> None:
+    """The page shows a flash message (the base template's status region) with this text."""
+    expect(page.get_by_role("status")).to_contain_text(text)

@@ -200,6 +200,8 @@ def test_an_inquiry_goes_from_the_public_form_to_an_accepted_collaboration(
 
     # 5. The company's own user finds it accepted among its inquiries.
     log_in(page, "carol")
+    expect(page).to_have_url(re.compile(r"/account/$"))
+    visit(page, "/inquiries/")
     # A company user's list shows every inquiry of the organisation, decided ones too.
     row = inquiry_row(page, reference)
     expect(row.locator(".badge")).to_have_text("Accepted")

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("link/", views.request_link, name="request_link"),
+    path("link-requests/", views.link_request_list, name="link_requests"),
+    path("link-requests/<int:pk>/", views.link_request, name="link_request"),
+]
