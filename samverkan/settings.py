@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "samverkan.collaborations",
     "samverkan.agreements",
     "samverkan.register",
+    "samverkan.effects",
     "samverkan.notifications",
     "samverkan.privacy",
     "samverkan.api",
@@ -186,6 +187,12 @@ USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 STATIC_URL = "/static/"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "samverkan.effects.finders.PlotlyFinder",  # plotly.min.js from the installed package
+]
+EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER = "samverkan.orgs.querysets.knowledge_exchange_events"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

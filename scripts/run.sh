@@ -19,6 +19,7 @@ export SAMVERKAN_DEMO_PASSWORD
 
 $PY manage.py migrate --noinput -v 0
 $PY manage.py load_reference
+$PY manage.py load_strategies
 $PY manage.py load_demo
 $PY manage.py start_schedules
 

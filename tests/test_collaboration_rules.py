@@ -383,7 +383,8 @@ class PeriodicSweepTestCase(TransactionTestCase):
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
         finished = DBTaskResult.objects.get(status="SUCCESSFUL")
         self.assertEqual(
-            finished.return_value, {"agreements": 0, "follow_ups": 0, "published": 0, "digests": 0, "anonymised": 0}
+            finished.return_value,
+            {"agreements": 0, "follow_ups": 0, "published": 0, "digests": 0, "anonymised": 0},
         )
         waiting = DBTaskResult.objects.get(status="READY")
         self.assertGreater(waiting.run_after, timezone.now())

@@ -7,7 +7,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from samverkan.core.models import StaleRecordError
 
-from . import collaborations, inquiries, reference, register
+from . import collaborations, inquiries, reference, register, strategy
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -23,6 +23,7 @@ api.add_router("/collaborations", collaborations.router)
 api.add_router("/register", register.router)
 api.add_router("/match", "samverkan.api.matching.router")
 api.add_router("/", reference.router)
+api.add_router("/", strategy.router)
 
 
 @api.exception_handler(ValidationError)

@@ -68,6 +68,11 @@ def _posted(request: AuthedRequest) -> Any:
 # Lists -----------------------------------------------------------------------------------
 
 
+# The record and the answer forms share field names; distinct ids keep labels on their fields.
+RECORD_IDS = "record_%s"
+ANSWER_IDS = "answer_%s"
+
+
 @role_required(*ALL_ROLES)
 def collaboration_list(request: AuthedRequest) -> HttpResponse:
     queryset = (
@@ -600,7 +605,7 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
         if which == "record":
             if not is_staff:
                 raise PermissionDenied
-            record_form = FollowUpRecordForm(request.POST)
+            record_form = FollowUpRecordForm(request.POST, auto_id=RECORD_IDS)
             if record_form.is_valid():
                 valid_record = record_form
                 if _save(
@@ -616,7 +621,7 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
                     return redirect(follow_up)
         else:
             answer_form = FollowUpAnswerForm(
-                request.POST, collaboration=collaboration, choose_party=is_staff
+                request.POST, collaboration=collaboration, choose_party=is_staff, auto_id=ANSWER_IDS
             )
             if answer_form.is_valid():
                 valid_answer = answer_form
@@ -637,7 +642,9 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
                     return redirect(follow_up)
 
     if is_staff and record_form is None:
-        record_form = FollowUpRecordForm(initial=FollowUpRecordForm.initial_for(follow_up))
+        record_form = FollowUpRecordForm(
+            initial=FollowUpRecordForm.initial_for(follow_up), auto_id=RECORD_IDS
+        )
     if can_answer and answer_form is None:
         initial: dict[str, Any] = {}
         mine = next((a for a in answers_list if a.organisation_id == own), None)
@@ -649,7 +656,7 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
                 "would_collaborate_again": mine.would_collaborate_again,
             }
         answer_form = FollowUpAnswerForm(
-            initial=initial, collaboration=collaboration, choose_party=is_staff
+            initial=initial, collaboration=collaboration, choose_party=is_staff, auto_id=ANSWER_IDS
         )
     return render(
         request,

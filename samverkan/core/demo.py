@@ -395,13 +395,25 @@ def _walk(inquiry: Inquiry, steps: list[str], coordinator: User, member: User) -
             )
 
 
-def _backdate(inquiry: Inquiry, days_ago: int) -> None:
+# Days between an inquiry's steps: most are answered within 10 working days, some not.
+PACES = (1, 2, 4, 6, 9, 12, 16)
+
+
+def _backdate(inquiry: Inquiry, days_ago: int, pace: int = 3) -> None:
     """Spread the story over time so ages, queues and dashboards look lived-in."""
     start = timezone.now() - datetime.timedelta(days=days_ago, hours=3)
-    Inquiry.objects.filter(pk=inquiry.pk).update(created_at=start)
+    first_answer = decided = None
     for step, change in enumerate(inquiry.status_changes.order_by("pk")):
-        when = start + datetime.timedelta(days=min(step * 3, max(days_ago - 1, 0)))
+        when = start + datetime.timedelta(days=min(step * pace, max(days_ago - 1, 0)))
         StatusChange.objects.filter(pk=change.pk).update(changed_at=when)
+        if first_answer is None and change.to_status not in {Status.RECEIVED, Status.TRIAGE}:
+            first_answer = when
+        if change.to_status in {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN}:
+            decided = when
+    # The answer and the decision happened on those days too, not on the day of loading.
+    Inquiry.objects.filter(pk=inquiry.pk).update(
+        created_at=start, first_response_at=first_answer, decided_at=decided
+    )
 
 
 # (title, kind, status, start, months, companies, GMS parties, committees, funding)
@@ -750,7 +762,7 @@ def load_demo(password: str) -> dict[str, int]:
             if is_new:
                 created += 1
                 _walk(inquiry, steps, users["coordinator"], users["committee"])
-                _backdate(inquiry, days_ago=3 + index * 45)
+                _backdate(inquiry, days_ago=3 + index * 45, pace=PACES[index % len(PACES)])
             index += 1
     collaborations = _collaboration_story(users, orgs)
     _register_story(users["coordinator"])

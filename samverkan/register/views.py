@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,7 +73,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         "register/list.html#results" if getattr(request, "htmx", False) else "register/list.html"
     )
     query = request.GET.urlencode()
-    return render(request, template, {"filter": filterset, "page": page, "query": query})
+    response = render(request, template, {"filter": filterset, "page": page, "query": query})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.core.choices import CollaborationKind
+from samverkan.core.models import TimeStampedModel
+
+from .querysets import ReportQuerySet
+
+
+class Report(TimeStampedModel):
+    """An annual report of the expected effects, built by the worker and kept for download."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", _("PDF")
+        XLSX = "xlsx", _("Excel workbook")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    committee = models.ForeignKey(
+        "orgs.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    gmc = models.ForeignKey(
+        "orgs.GMC",
+        verbose_name=_("Genomic Medicine Center"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=CollaborationKind.choices, blank=True)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    format = models.CharField(_("format"), max_length=5, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="effects/reports/%Y/", blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("effects report")
+        verbose_name_plural = _("effects reports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end} ({self.format}, {self.language})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("effects:report", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def filename(self) -> str:
+        return (
+            f"samverkan-effects-{self.period_start}-{self.period_end}-{self.language}.{self.format}"
+        )
