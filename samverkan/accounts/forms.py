@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.orgs.forms import OrganisationIdentityFields
+
 from .actions import LinkRequestData, clean_identifier
 from .models import User
 
@@ -21,26 +23,7 @@ class SignupDetailsForm(forms.Form):
         pass
 
 
-class LinkRequestForm(forms.Form):
-    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
-    organisation_number = forms.CharField(
-        label=_("Swedish organisation number"),
-        max_length=13,
-        required=False,
-        help_text=_("NNNNNN-NNNN. Leave empty for an organisation outside Sweden."),
-    )
-    foreign_identifier = forms.CharField(
-        label=_("Foreign identifier"),
-        max_length=64,
-        required=False,
-        help_text=_("VAT or company register number, for organisations outside Sweden."),
-    )
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        required=False,
-        help_text=_("Two-letter country code, such as DK or DE."),
-    )
+class LinkRequestForm(OrganisationIdentityFields):
     note = forms.CharField(
         label=_("Your role at the organisation"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.core.choices import CollaborationKind
 from samverkan.lib import orgnr
 from samverkan.needs.models import Need
+from samverkan.orgs.forms import OrganisationIdentityFields
 from samverkan.orgs.models import Committee
 from samverkan.strategy.models import Goal
 
@@ -18,28 +19,9 @@ class CommitteeChoiceField(forms.ModelMultipleChoiceField):
         return str(obj.name)
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(OrganisationIdentityFields):
     """The central entry point. The API validates its JSON through this same form."""
 
-    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
-    organisation_number = forms.CharField(
-        label=_("Swedish organisation number"),
-        max_length=13,
-        required=False,
-        help_text=_("NNNNNN-NNNN. Leave empty for an organisation outside Sweden."),
-    )
-    foreign_identifier = forms.CharField(
-        label=_("Foreign identifier"),
-        max_length=64,
-        required=False,
-        help_text=_("VAT or company register number, for organisations outside Sweden."),
-    )
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        required=False,
-        help_text=_("Two-letter country code, such as DK or DE."),
-    )
     contact_name = forms.CharField(label=_("Contact person"), max_length=200)
     contact_email = forms.EmailField(label=_("E-mail"))
     title = forms.CharField(label=_("Title of your proposal"), max_length=200)

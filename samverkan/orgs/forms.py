@@ -16,6 +16,31 @@ from .actions import ContactData, EventData, InteractionData, OrganisationData
 from .models import Committee, Contact, Event, Interaction, Organisation
 
 
+class OrganisationIdentityFields(forms.Form):
+    """Who an organisation is, as a person outside GMS gives it: the public intake and the
+    company link request ask the same way."""
+
+    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
+    organisation_number = forms.CharField(
+        label=_("Swedish organisation number"),
+        max_length=13,
+        required=False,
+        help_text=_("NNNNNN-NNNN. Leave empty for an organisation outside Sweden."),
+    )
+    foreign_identifier = forms.CharField(
+        label=_("Foreign identifier"),
+        max_length=64,
+        required=False,
+        help_text=_("VAT or company register number, for organisations outside Sweden."),
+    )
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        required=False,
+        help_text=_("Two-letter country code, such as DK or DE."),
+    )
+
+
 class DateInput(forms.DateInput):
     """The browser's date picker; it sends and expects ISO dates in every language."""
 
