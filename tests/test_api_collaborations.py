@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from samverkan.accounts.models import Role, User
 from samverkan.agreements import actions as agreement_actions
@@ -69,6 +69,13 @@ def pdf(name: str = "avtal.pdf", content: bytes = PDF) -> SimpleUploadedFile:
 
 
 class CollaborationApiTestCase(BaseTestCase):
+    """The tests read the API's messages in English."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        translation.activate("en")
+        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     """A planned collaboration with a signed agreement, a draft, a follow-up and funding."""
 
     media: str

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import TransactionTestCase, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from samverkan.agreements import actions as agreement_actions
@@ -65,6 +65,10 @@ def test_reminder_dates_before_an_expiry():
 
 
 class CollaborationRulesTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        translation.activate("en")  # the tests read the refusals in English
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -211,6 +215,7 @@ class ApprovalTestCase(BaseTestCase):
         return self._media
 
     def test_approval_needs_a_signed_agreement(self):
+        translation.activate("en")
         with self.assertRaisesMessage(ValidationError, "signed agreement"):
             actions.do_decide_communication(self.activity, self.carol, self.acme, "approved")
 

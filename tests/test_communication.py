@@ -188,7 +188,10 @@ class AccessTestCase(CommunicationTestCase):
         self.login(self.carol)
         self.assertEqual(self.client.get(self.url()).status_code, 404)
         self.login(self.alice)
-        self.assertContains(self.client.get(self.url()), "Approval needs a signed agreement")
+        self.assertContains(
+            self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en"),
+            "Approval needs a signed agreement",
+        )
 
 
 class DraftTestCase(CommunicationTestCase):

@@ -517,7 +517,7 @@ class NeedCoverageTestCase(NeedTestCase):
 
     def test_the_page_shows_the_share_and_every_committee(self):
         self.login(self.dave)
-        response = self.client.get("/needs/coverage/")
+        response = self.client.get("/needs/coverage/", HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(response, "2 of 15 committees, 13 %")
         for committee in Committee.objects.all():
             self.assertContains(response, committee.get_absolute_url())
