@@ -659,6 +659,38 @@ def _register_story(coordinator: User) -> None:
     publish_due_entries(timezone.localdate())
 
 
+STRATEGY_LINKS = {
+    "Nationell variantdatabas i molnet": ["2.2", "6.4"],
+    "Snabb helgenomsekvensering för nyfödda": ["4.4"],
+    "Farmakogenetiska tester före förskrivning": ["4.2"],
+    "Utbildning i genomik för primärvården": ["7.1"],
+    "Flytande biopsi vid lungcancer": ["4.4"],
+}
+
+
+def _strategy_story(coordinator: User) -> None:
+    """Link the collaborations to the national points they serve, when strategies are loaded."""
+    from samverkan.collaborations.models import Collaboration
+    from samverkan.strategy.actions import do_link_collaboration
+    from samverkan.strategy.models import Point, PointCollaboration
+
+    points = {
+        p.number: p for p in Point.objects.filter(strategy__slug="nationell-life-science-strategi")
+    }
+    if not points:
+        return
+    for title, numbers in STRATEGY_LINKS.items():
+        collaboration = Collaboration.objects.filter(title=title).first()
+        for number in numbers:
+            point = points.get(number)
+            if collaboration is None or point is None:
+                continue
+            if not PointCollaboration.objects.filter(
+                point=point, collaboration=collaboration
+            ).exists():
+                do_link_collaboration(coordinator, point, collaboration)
+
+
 EVENTS = [
     ("Industridag precisionsmedicin 2024", "industry_day", (2024, 10, 3), "Stockholm"),
     ("Webbinarium: helgenomsekvensering i vården", "webinar", (2025, 4, 22), ""),
@@ -766,6 +798,7 @@ def load_demo(password: str) -> dict[str, int]:
             index += 1
     collaborations = _collaboration_story(users, orgs)
     _register_story(users["coordinator"])
+    _strategy_story(users["coordinator"])
     _network_story(users, orgs)
     # Demo e-mails are history, not news: nobody should receive them.
     OutboundEmail.objects.filter(pk__gt=first_email).update(
