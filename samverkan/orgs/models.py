@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.models import BilingualName, TimeStampedModel, VersionedModel, localized
@@ -221,7 +222,7 @@ class Interaction(TimeStampedModel):
 
     class Kind(models.TextChoices):
         MEETING = "meeting", _("Meeting")
-        CALL = "call", _("Call")
+        CALL = "call", pgettext_lazy("interaction", "Call")
         EMAIL = "email", _("E-mail")
         EVENT = "event", _("Event")
 
