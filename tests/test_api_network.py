@@ -109,7 +109,9 @@ class NetworkApiTestCase(BaseTestCase):
             url, json.dumps(body if body is not None else {}), content_type="application/json"
         )
 
-    def assert_statuses(self, method: str, url: str, expected: dict[str, int], body: Any = None):
+    def assert_statuses(
+        self, method: str, url: str, expected: dict[str, int], body: Any = None
+    ) -> None:
         for who in PEOPLE:
             with self.subTest(who=who, url=url):
                 self.as_(who)
@@ -245,9 +247,7 @@ class NetworkApiTestCase(BaseTestCase):
         body = {"name": "Ny", "email": "ny@acme.example"}
         expected = {**NETWORK_READ, "alice": 201, "erin": 422, "bob": 403, "dave": 403}
         expected["oscar"] = 403
-        self.assert_statuses(
-            "post", f"{API}/organisations/{self.acme.pk}/contacts", expected, body
-        )
+        self.assert_statuses("post", f"{API}/organisations/{self.acme.pk}/contacts", expected, body)
 
     def test_it_logs_interactions(self) -> None:
         self.as_("alice")
@@ -263,15 +263,19 @@ class NetworkApiTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["participants"], ["bob"])
         listed = self.client.get(url).json()
-        self.assertEqual(listed["count"], 2)
-        self.assertEqual(listed["items"][0]["subject"], "Uppföljning")
+        # The meeting, the industry day (logged by its participant) and the call.
+        self.assertEqual(listed["count"], 3)
+        self.assertEqual(
+            [row["subject"] for row in listed["items"]],
+            ["Industridag", "Uppföljning", "Första mötet"],
+        )
         self.as_("dave")
         self.assertEqual(self.send("post", url, body).status_code, 403)
 
     def test_it_names_a_bad_interaction_kind_and_an_unknown_participant(self) -> None:
         self.as_("alice")
         url = f"{API}/organisations/{self.acme.pk}/interactions"
-        body = {"kind": "telepathy", "date": "2025-04-02", "subject": "X"}
+        body: dict[str, Any] = {"kind": "telepathy", "date": "2025-04-02", "subject": "X"}
         self.assertIn("kind", self.send("post", url, body).json()["errors"])
         body = {"kind": "call", "date": "2025-04-02", "subject": "X", "participants": ["zed"]}
         self.assertIn("participants", self.send("post", url, body).json()["errors"])
@@ -381,7 +385,9 @@ class NetworkApiTestCase(BaseTestCase):
         stale = self.send("post", url, {"status": "closed", "version": self.draft.version})
         self.assertEqual(stale.status_code, 409)
         self.as_("anon")
-        self.assertEqual(self.send("post", url, {"status": "closed", "version": 2}).status_code, 401)
+        self.assertEqual(
+            self.send("post", url, {"status": "closed", "version": 2}).status_code, 401
+        )
 
     # The description --------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ api.add_router("/register", register.router)
 api.add_router("/match", "samverkan.api.matching.router")
 api.add_router("/", reference.router)
 api.add_router("/", strategy.router)
-api.add_router("/", "samverkan.api.network.router")  # TEMP network-api-helper
+api.add_router("/", "samverkan.api.network.router")
 
 
 @api.exception_handler(ValidationError)
