@@ -763,7 +763,7 @@ def run_import(job_id: int) -> str:
     new preview waits for confirmation."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update()
+            ImportJob.objects.select_for_update(of=("self",))
             .select_related("created_by")
             .filter(pk=job_id)
             .first()

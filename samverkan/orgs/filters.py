@@ -3,7 +3,7 @@
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import AssociationMembership, Committee, Event, Organisation
@@ -14,6 +14,16 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 def _countries(request: Any = None) -> list[tuple[str, str]]:
     codes = Organisation.objects.order_by("country").values_list("country", flat=True).distinct()
     return [(code, code) for code in codes if code]
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sort empty values last in both directions, as SQLite does and PostgreSQL does not."""
+
+    def get_ordering_value(self, param: str) -> Any:
+        field = self.param_map[param.lstrip("-")]
+        if param.startswith("-"):
+            return F(field).desc(nulls_last=True)
+        return F(field).asc(nulls_last=True)
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -40,7 +50,7 @@ class OrganisationFilter(django_filters.FilterSet):
         method="filter_collaborations",
         empty_label=_("Either"),
     )
-    sort = django_filters.OrderingFilter(
+    sort = NullsLastOrderingFilter(
         label=_("Sort by"),
         fields=(
             ("name", "name"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -218,7 +219,9 @@ class RegisterFeed(Feed):
         return reverse("register:list")
 
     def items(self) -> list[RegisterEntry]:
-        entries = RegisterEntry.objects.published().order_by("-changed_at", "-published_at")
+        entries = RegisterEntry.objects.published().order_by(
+            Coalesce("changed_at", "published_at").desc(nulls_last=True), "-pk"
+        )
         return list(entries[:50])
 
     def item_title(self, item: RegisterEntry) -> str:
