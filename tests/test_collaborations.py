@@ -929,3 +929,20 @@ class HistoryTestCase(CollaborationTestCase):
         self.assertContains(response, "Första namnet → Andra namnet")
         self.assertContains(response, "Research → Pilot")
         self.assertContains(response, "Informatics")
+
+
+class CollaborationExportTestCase(BaseTestCase):
+    def test_the_list_exports_its_filtered_rows(self):
+        import csv
+        import io
+
+        from samverkan.collaborations import actions as collab_actions
+
+        for title, kind in [("Exporteras", "pilot"), ("Filtreras bort", "research")]:
+            collab_actions.do_create_collaboration(
+                self.alice, collab_actions.CollaborationData(title=title, kind=kind)
+            )
+        self.login(self.dave)
+        response = self.client.get("/collaborations/?kind=pilot&format=csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])

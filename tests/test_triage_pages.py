@@ -252,3 +252,41 @@ class InquiryApiTestCase(BaseTestCase):
         self.assertEqual([i["title"] for i in items], ["Informatikförslag"])
         response = self.client.get("/api/v1/inquiries?older_than=abc")
         self.assertEqual(response.status_code, 422)
+
+
+class ListExportTestCase(BaseTestCase):
+    """Every list exports exactly its filtered rows as CSV and Excel."""
+
+    def test_the_queue_exports_its_filtered_rows(self):
+        import csv
+        import io
+
+        from openpyxl import load_workbook
+
+        self.routed(self.informatics, title="Exporteras")
+        self.submit(title="Filtreras bort")
+        self.login(self.alice)
+        response = self.client.get("/inquiries/?committee=informatics&format=csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual([r[1] for r in rows[1:]], ["Exporteras"])
+        response = self.client.get("/inquiries/?committee=informatics&format=xlsx")
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None
+        self.assertEqual(
+            [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)], ["Exporteras"]
+        )
+
+    def test_a_company_user_exports_only_their_own(self):
+        import csv
+        import io
+
+        own = self.submit(title="Acmes förfrågan")
+        self.submit(
+            organisation_number=self.other.organisation_number,
+            organisation_name="Annat Bolag AB",
+            title="Annans förfrågan",
+        )
+        self.login(self.carol)
+        response = self.client.get("/inquiries/?format=csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual([r[0] for r in rows[1:]], [own.reference])

@@ -12,10 +12,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
 from samverkan.core.decorators import role_required
+from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
@@ -90,14 +92,34 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     filterset = CollaborationFilter(request.GET, queryset=queryset)
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(
+            filterset.qs, COLLABORATION_COLUMNS, fmt=fmt, filename="collaborations"
+        )
     page = paginate(request, filterset.qs)
     context = {
         "filter": filterset,
         "page": page,
         "can_create": request.user.has_role(*STAFF_ROLES),
+        "exports": export_links(request),
     }
     template = "collaborations/list.html#results" if request.htmx else "collaborations/list.html"
     return render(request, template, context)
+
+
+COLLABORATION_COLUMNS = [
+    Column(gettext_lazy("Title"), "title"),
+    Column(gettext_lazy("Kind"), lambda c: c.get_kind_display()),
+    Column(gettext_lazy("Status"), lambda c: c.get_status_display()),
+    Column(gettext_lazy("Start date"), "start_date"),
+    Column(gettext_lazy("End date"), "end_date"),
+    Column(
+        gettext_lazy("Companies"),
+        lambda c: ", ".join(p.organisation.name for p in c.company_parties),
+    ),
+    Column(gettext_lazy("Committees"), lambda c: ", ".join(m.name for m in c.committees.all())),
+]
 
 
 @role_required(*READ_ALL_ROLES)

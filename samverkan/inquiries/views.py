@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role
 from samverkan.core.decorators import public, role_required
+from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
@@ -92,6 +93,20 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(request, "inquiries/new.html", {"form": form})
 
 
+INQUIRY_COLUMNS = [
+    Column(gettext_lazy("Reference"), "reference"),
+    Column(gettext_lazy("Title"), "title"),
+    Column(gettext_lazy("Organisation"), "organisation_name"),
+    Column(gettext_lazy("Status"), lambda i: i.get_status_display()),
+    Column(gettext_lazy("Received"), "created_at"),
+    Column(gettext_lazy("Days since arrival"), "days_since_arrival"),
+    Column(
+        gettext_lazy("Committees"), lambda i: ", ".join(r.committee.name for r in i.routings.all())
+    ),
+    Column(gettext_lazy("Assigned to"), lambda i: str(i.assigned_to or "")),
+]
+
+
 @role_required(*ALL_ROLES)
 def inquiry_list(request: AuthedRequest) -> HttpResponse:
     queryset = (
@@ -105,8 +120,11 @@ def inquiry_list(request: AuthedRequest) -> HttpResponse:
     # Coordinators work the open queue; everyone else first sees all they may see.
     default = {"state": "open"} if request.user.is_coordinator else {}
     filterset = InquiryFilter(request.GET or default, queryset=queryset)
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(filterset.qs, INQUIRY_COLUMNS, fmt=fmt, filename="inquiries")
     page = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page}
+    context = {"filter": filterset, "page": page, "exports": export_links(request)}
     template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"
     return render(request, template, context)
 
