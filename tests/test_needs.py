@@ -603,3 +603,24 @@ class NeedAdminTestCase(NeedTestCase):
         self.assertEqual(need.version, version + 1)
         self.assertEqual(need.history.latest().history_user, self.erin)
         self.assertEqual(Need.objects.get(pk=self.edu_draft.pk).status, Need.Status.PUBLISHED)
+
+
+class NeedExportTestCase(BaseTestCase):
+    def test_the_public_board_exports_its_filtered_rows(self):
+        import csv
+        import io
+
+        for committee, title in [(self.rare, "Exporteras"), (self.informatics, "Filtreras bort")]:
+            Need.objects.create(
+                committee=committee,
+                title=title,
+                description="Text",
+                kind="research",
+                status=Need.Status.PUBLISHED,
+            )
+        Need.objects.create(
+            committee=self.rare, title="Utkast", description="Text", kind="research"
+        )
+        response = self.client.get("/needs/?committee=rare_diseases&format=csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])

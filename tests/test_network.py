@@ -925,3 +925,18 @@ class MergeTestCase(NetworkTestCase):
         self.assertTrue(Organisation.objects.filter(pk=dup.pk).exists())
         with self.assertRaises(actions.PermissionDenied):
             actions.do_merge_organisations(self.bob, self.acme, dup)
+
+
+class EventExportTestCase(BaseTestCase):
+    def test_the_event_list_exports_its_rows(self):
+        import csv
+        import datetime
+        import io
+
+        Event.objects.create(
+            title="Industridag", kind="industry_day", date=datetime.date(2026, 3, 1)
+        )
+        self.login(self.dave)
+        response = self.client.get("/organisations/events/?format=csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual([r[0] for r in rows[1:]], ["Industridag"])

@@ -10,11 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
 from samverkan.core.decorators import public, role_required
+from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
@@ -79,6 +81,16 @@ def _partial(
 # The public board ---------------------------------------------------------------------
 
 
+NEED_COLUMNS = [
+    Column(gettext_lazy("Title"), "title"),
+    Column(gettext_lazy("Committee"), lambda n: n.committee.name),
+    Column(gettext_lazy("Kind"), lambda n: n.get_kind_display()),
+    Column(gettext_lazy("Desired partner"), "desired_partner"),
+    Column(gettext_lazy("Description"), "description"),
+    Column(gettext_lazy("Published"), "published_at"),
+]
+
+
 @public
 def need_list(request: HtmxRequest) -> HttpResponse:
     queryset = (
@@ -88,7 +100,14 @@ def need_list(request: HtmxRequest) -> HttpResponse:
         .order_by("-published_at", "-pk")
     )
     filterset = NeedFilter(request.GET, queryset=queryset)
-    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(filterset.qs, NEED_COLUMNS, fmt=fmt, filename="needs")
+    context = {
+        "filter": filterset,
+        "page": paginate(request, filterset.qs),
+        "exports": export_links(request),
+    }
     return _partial(request, "needs/list.html", context)
 
 

@@ -115,6 +115,14 @@ def _posted(request: HttpRequest) -> Any:
 
 # Organisations -----------------------------------------------------------------------------
 
+EVENT_COLUMNS = [
+    Column(gettext_lazy("Title"), "title"),
+    Column(gettext_lazy("Kind"), lambda e: e.get_kind_display()),
+    Column(gettext_lazy("Date"), "date"),
+    Column(gettext_lazy("Place"), "location"),
+    Column(gettext_lazy("Participants"), "participant_count"),
+    Column(gettext_lazy("Companies"), "company_count"),
+]
 ORGANISATION_COLUMNS = [
     Column(gettext_lazy("Name"), "name"),
     Column(gettext_lazy("Kind"), lambda o: o.get_kind_display()),
@@ -486,10 +494,14 @@ def event_list(request: AuthedRequest) -> HttpResponse:
         ),
     ).order_by("-date", "-pk")
     filterset = EventFilter(request.GET, queryset=queryset)
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(filterset.qs, EVENT_COLUMNS, fmt=fmt, filename="events")
     context = {
         "filter": filterset,
         "page": paginate(request, filterset.qs),
         "can_write": request.user.has_role(*WRITE),
+        "exports": export_links(request),
     }
     return render(request, "orgs/event_list.html", context)
 
