@@ -946,3 +946,48 @@ class CollaborationExportTestCase(BaseTestCase):
         response = self.client.get("/collaborations/?kind=pilot&format=csv")
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])
+
+
+class FollowUpExportTestCase(BaseTestCase):
+    def test_the_overview_and_the_lessons_export_their_rows(self):
+        import csv
+        import datetime
+        import io
+
+        from django.utils import timezone
+
+        from samverkan.collaborations import actions as collab_actions
+
+        collaboration = collab_actions.do_create_collaboration(
+            self.alice, collab_actions.CollaborationData(title="Exporteras", kind="pilot")
+        )
+        today = timezone.localdate()
+        due = collab_actions.do_add_follow_up(collaboration, self.alice, "interim", today)
+        held = collab_actions.do_add_follow_up(
+            collaboration, self.alice, "final", today - datetime.timedelta(days=3)
+        )
+        collab_actions.do_record_follow_up(
+            held, self.alice, collab_actions.FollowUpRecord(held_on=today, lessons="Tidigt avtal")
+        )
+        self.login(self.alice)
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    self.client.get("/collaborations/follow-ups/?format=csv").content.decode(
+                        "utf-8-sig"
+                    )
+                )
+            )
+        )
+        self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])
+        self.assertEqual(rows[1][2], due.due_date.isoformat())
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    self.client.get("/collaborations/lessons/?format=csv").content.decode(
+                        "utf-8-sig"
+                    )
+                )
+            )
+        )
+        self.assertEqual([r[2] for r in rows[1:]], ["Tidigt avtal"])

@@ -328,6 +328,16 @@ class RegisterSearchTestCase(RegisterTestCase):
             b"".join(self.client.get(f"/register/export.json?{query}").streaming_content)
         )
         self.assertEqual({r["title"] for r in data}, page_titles)
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(
+            io.BytesIO(self.client.get(f"/register/export.xlsx?{query}").content)
+        )
+        sheet = workbook.active
+        assert sheet is not None
+        self.assertEqual(
+            {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}, page_titles
+        )
 
     def test_the_list_keeps_its_query_count_as_entries_grow(self):
         def count() -> int:

@@ -122,6 +122,23 @@ COLLABORATION_COLUMNS = [
 ]
 
 
+FOLLOW_UP_COLUMNS = [
+    Column(gettext_lazy("Collaboration"), "collaboration.title"),
+    Column(gettext_lazy("Kind"), lambda f: f.get_kind_display()),
+    Column(gettext_lazy("Due"), "due_date"),
+    Column(
+        gettext_lazy("Responsible coordinator"), lambda f: str(f.collaboration.responsible or "")
+    ),
+]
+LESSON_COLUMNS = [
+    Column(gettext_lazy("Collaboration"), "collaboration.title"),
+    Column(gettext_lazy("Held"), "held_on"),
+    Column(gettext_lazy("Lessons"), "lessons"),
+    Column(gettext_lazy("What worked"), "what_worked"),
+    Column(gettext_lazy("What to change"), "what_to_change"),
+]
+
+
 @role_required(*READ_ALL_ROLES)
 def follow_up_overview(request: AuthedRequest) -> HttpResponse:
     """Overdue follow-ups first, then those due within the coming weeks."""
@@ -132,6 +149,9 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponse:
         .select_related("collaboration", "collaboration__responsible")
         .order_by("due_date", "pk")
     )
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(queryset, FOLLOW_UP_COLUMNS, fmt=fmt, filename="follow-ups")
     counts = queryset.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)))
     page = paginate(request, queryset)
     rows = list(page)
@@ -139,6 +159,7 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponse:
         request,
         "collaborations/follow_ups.html",
         {
+            "exports": export_links(request),
             "page": page,
             "overdue": [f for f in rows if f.due_date < today],
             "upcoming": [f for f in rows if f.due_date >= today],
@@ -162,8 +183,11 @@ def lessons(request: AuthedRequest) -> HttpResponse:
         .order_by("-held_on", "-pk")
     )
     filterset = LessonFilter(request.GET, queryset=queryset)
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(filterset.qs, LESSON_COLUMNS, fmt=fmt, filename="lessons")
     page = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page}
+    context = {"filter": filterset, "page": page, "exports": export_links(request)}
     template = (
         "collaborations/lessons.html#results" if request.htmx else "collaborations/lessons.html"
     )

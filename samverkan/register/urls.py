@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.entry_list, name="list"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("feed/", views.feed, name="feed"),
     path("<int:collaboration_id>/", views.entry, name="entry"),
     path("<int:collaboration_id>/corrections/", views.request_correction, name="correction"),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
 from samverkan.collaborations.access import get_collaboration_for_user
 from samverkan.core.decorators import public, role_required
+from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
 from samverkan.orgs.models import Committee
@@ -206,6 +207,15 @@ def export_json(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks(), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="samverkan-register.json"'
     return response
+
+
+@public
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered set as an Excel workbook, through the shared export helper."""
+    columns = [Column(name, name) for name in EXPORT_COLUMNS]
+    return export_response(
+        list(_all_rows(request)), columns, fmt="xlsx", filename="samverkan-register"
+    )
 
 
 class RegisterFeed(Feed):
