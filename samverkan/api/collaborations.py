@@ -61,18 +61,10 @@ from .collaboration_schemas import (
     PartyOut,
     PrincipleAnswerIn,
 )
-from .schemas import ErrorOut
+from .schemas import WRITE_ERRORS, ErrorOut
 from .security import api_auth
 
 router = Router(tags=["collaborations"])
-
-WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 # Filters ------------------------------------------------------------------------------

@@ -37,18 +37,10 @@ from samverkan.orgs.models import (
 from samverkan.orgs.querysets import reads_network
 from samverkan.strategy.models import Goal
 
-from .schemas import ErrorOut
+from .schemas import WRITE_ERRORS, ErrorOut
 from .security import TokenAuth, api_auth
 
 router = Router(tags=["network"])
-
-WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 # Schemas ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -16,6 +17,16 @@ class CommitteeOut(Schema):
     name_en: str
     kind: str
     description: str
+
+
+# The error answers every write endpoint documents.
+WRITE_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 class GoalOut(Schema):
