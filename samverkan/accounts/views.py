@@ -1,145 +1,24 @@
-from typing import Any
+"""The coordinators' side of linking company accounts to organisations.
+
+A company user's own page (its organisation's work) gathers several apps and lives in
+samverkan.site; the URLs of both are composed in samverkan/site/account_urls.py.
+"""
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from samverkan.agreements.models import Agreement
-from samverkan.collaborations.models import (
-    Approval,
-    Collaboration,
-    CommunicationActivity,
-    FollowUp,
-    FollowUpAnswer,
-)
 from samverkan.core.decorators import role_required
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
-from samverkan.inquiries.models import Inquiry
 
 from . import actions
 from .filters import LinkRequestFilter
-from .forms import LinkDecisionForm, LinkRequestForm
-from .models import STAFF_ROLES, OrganisationLinkRequest, Role, User
-
-# The home page shows the latest rows of each list and links to the full list.
-HOME_ROWS = 20
-
-
-def _latest(queryset: Any) -> tuple[list[Any], bool]:
-    """Up to HOME_ROWS rows, and whether there are more, in one query."""
-    rows = list(queryset[: HOME_ROWS + 1])
-    return rows[:HOME_ROWS], len(rows) > HOME_ROWS
-
-
-def _organisation_work(user: User, organisation_id: int) -> dict[str, Any]:
-    """What a linked company user's organisation has going, in a fixed number of queries."""
-    collaborations = Collaboration.objects.visible_to(user)
-    inquiries, more_inquiries = _latest(
-        Inquiry.objects.visible_to(user).order_by("-created_at", "-pk")
-    )
-    collaboration_rows, more_collaborations = _latest(collaborations.order_by("-created_at", "-pk"))
-    answered = FollowUpAnswer.objects.filter(
-        follow_up=OuterRef("pk"), organisation_id=organisation_id
-    )
-    follow_ups = (
-        FollowUp.objects.pending()
-        .filter(collaboration__in=collaborations)
-        .exclude(Exists(answered))
-        .select_related("collaboration")
-        .order_by("due_date", "pk")
-    )
-    # The organisation must approve a draft when it is a party to a signed agreement of the
-    # collaboration (collaborations.actions.required_approvers) and has not yet answered
-    # the current text.
-    signed_party = Agreement.objects.filter(
-        collaboration=OuterRef("collaboration_id"),
-        status=Agreement.Status.SIGNED,
-        parties=organisation_id,
-    )
-    decided = Approval.objects.filter(
-        activity=OuterRef("pk"),
-        organisation_id=organisation_id,
-        text_version=OuterRef("text_version"),
-    )
-    drafts = (
-        CommunicationActivity.objects.filter(
-            approved_at__isnull=True, collaboration__in=collaborations
-        )
-        .filter(Exists(signed_party))
-        .exclude(Exists(decided))
-        .select_related("collaboration")
-        .order_by("planned_date", "pk")
-    )
-    return {
-        "inquiries": inquiries,
-        "more_inquiries": more_inquiries,
-        "collaborations": collaboration_rows,
-        "more_collaborations": more_collaborations,
-        "follow_ups": list(follow_ups),
-        "drafts": list(drafts),
-        "today": timezone.localdate(),
-    }
-
-
-def _home_page(request: AuthedRequest, form: LinkRequestForm | None = None) -> HttpResponse:
-    user = request.user
-    context: dict[str, Any] = {"mfa_enabled": is_mfa_enabled(user)}
-    if user.organisation_id is not None:
-        context["organisation"] = user.organisation
-        context.update(_organisation_work(user, user.organisation_id))
-    else:
-        link_requests = list(user.link_requests.select_related("organisation"))
-        pending = next((r for r in link_requests if r.is_pending), None)
-        context["link_requests"] = link_requests
-        context["pending"] = pending
-        if pending is None:
-            context["form"] = form or LinkRequestForm()
-    return render(request, "accounts/home.html", context)
-
-
-@role_required(Role.COMPANY)
-def home(request: AuthedRequest) -> HttpResponse:
-    """A company user's own page: their organisation's work, or the way to be linked."""
-    return _home_page(request)
-
-
-@require_POST
-@role_required(Role.COMPANY)
-def request_link(request: AuthedRequest) -> HttpResponse:
-    form = LinkRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_request_organisation_link(
-                request.user,
-                form.link_request_data(),
-                language=get_language() or settings.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            if getattr(error, "code", None) in {"linked", "pending"}:
-                # The page no longer shows the form; it shows the link or the request.
-                messages.error(request, error.messages[0])
-                return redirect("accounts:home")
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("Your request is sent. A coordinator will link your account and tell you."),
-            )
-            return redirect("accounts:home")
-    return _home_page(request, form)
-
-
-# Coordinators ----------------------------------------------------------------------------
+from .forms import LinkDecisionForm
+from .models import STAFF_ROLES, OrganisationLinkRequest, User
 
 
 def _get_link_request_for_user(user: User, pk: int) -> OrganisationLinkRequest:
