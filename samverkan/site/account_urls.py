@@ -1,9 +1,7 @@
-"""A person's account pages under /account/: the company user's own page (this app) and the
-coordinators' link requests (accounts), in the one "accounts" namespace they always had."""
+"""A person's account pages under /account/, in the "accounts" namespace they always had:
+a company user's own page and link request, and the coordinators' link requests."""
 
 from django.urls import path
-
-from samverkan.accounts import views as account_views
 
 from . import views
 
@@ -11,6 +9,6 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_home, name="home"),
     path("link/", views.request_link, name="request_link"),
-    path("link-requests/", account_views.link_request_list, name="link_requests"),
-    path("link-requests/<int:pk>/", account_views.link_request, name="link_request"),
+    path("link-requests/", views.link_request_list, name="link_requests"),
+    path("link-requests/<int:pk>/", views.link_request, name="link_request"),
 ]

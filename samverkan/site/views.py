@@ -3,21 +3,21 @@ company user's own page with its organisation's work."""
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samverkan.accounts import actions as account_actions
-from samverkan.accounts.forms import LinkRequestForm
-from samverkan.accounts.models import Role, User
+from samverkan.accounts.filters import LinkRequestFilter
+from samverkan.accounts.models import STAFF_ROLES, OrganisationLinkRequest, Role, User
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations.models import (
     Approval,
@@ -28,8 +28,11 @@ from samverkan.collaborations.models import (
 )
 from samverkan.core.decorators import public, role_required
 from samverkan.core.http import AuthedRequest
+from samverkan.core.pagination import paginate
 from samverkan.inquiries.models import Inquiry
 from samverkan.needs.models import Need
+from samverkan.orgs import linking
+from samverkan.orgs.forms import LinkDecisionForm, LinkRequestForm
 
 
 @public
@@ -141,7 +144,7 @@ def request_link(request: AuthedRequest) -> HttpResponse:
     form = LinkRequestForm(request.POST)
     if form.is_valid():
         try:
-            account_actions.do_request_organisation_link(
+            linking.do_request_organisation_link(
                 request.user,
                 form.link_request_data(),
                 language=get_language() or settings.LANGUAGE_CODE,
@@ -159,3 +162,75 @@ def request_link(request: AuthedRequest) -> HttpResponse:
             )
             return redirect("accounts:home")
     return _home_page(request, form)
+
+
+# Coordinators decide link requests ---------------------------------------------------------
+
+
+def _get_link_request_for_user(user: User, pk: int) -> OrganisationLinkRequest:
+    """The request, or 404 when this user may not decide link requests."""
+    queryset = OrganisationLinkRequest.objects.none()
+    if user.has_role(*STAFF_ROLES):
+        queryset = OrganisationLinkRequest.objects.select_related(
+            "user", "organisation", "decided_by"
+        )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@role_required(*STAFF_ROLES)
+def link_request_list(request: AuthedRequest) -> HttpResponse:
+    queryset = OrganisationLinkRequest.objects.select_related(
+        "user", "organisation", "decided_by"
+    ).order_by("created_at", "pk")
+    filterset = LinkRequestFilter(request.GET or {"status": "pending"}, queryset=queryset)
+    page = paginate(request, filterset.qs)
+    return render(request, "accounts/link_requests.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF_ROLES)
+def link_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One request, with what approving it would do, and the decision form."""
+    link_request = _get_link_request_for_user(request.user, pk)
+    form = LinkDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            if approve:
+                linking.do_approve_link_request(
+                    link_request, request.user, comment=form.cleaned_data["comment"]
+                )
+            else:
+                linking.do_reject_link_request(
+                    link_request, request.user, reason=form.cleaned_data["comment"]
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The account is linked and the user is told.")
+                if approve
+                else _("The request is rejected and the user is told."),
+            )
+            return redirect("accounts:link_requests")
+    match = link_request.organisation
+    if match is None and link_request.is_pending:
+        match = linking.match_organisation(
+            link_request.organisation_number,
+            link_request.foreign_identifier,
+            link_request.country,
+        )
+    colleagues = list(match.users.order_by("username")) if match is not None else []
+    return render(
+        request,
+        "accounts/link_request.html",
+        {
+            "link_request": link_request,
+            "match": match,
+            "colleagues": colleagues,
+            "email_verified": EmailAddress.objects.filter(
+                user=link_request.user, email__iexact=link_request.user.email, verified=True
+            ).exists(),
+            "form": form if link_request.is_pending else None,
+        },
+    )
