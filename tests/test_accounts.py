@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from samverkan.accounts import actions
-from samverkan.orgs import linking
 from samverkan.accounts.models import OrganisationLinkRequest, Role, User
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations.models import (
@@ -29,6 +28,7 @@ from samverkan.collaborations.models import (
     FollowUpAnswer,
 )
 from samverkan.core.models import OutboundEmail
+from samverkan.orgs import linking
 from samverkan.orgs.models import Organisation
 from samverkan.test import ACME_NUMBER, OTHER_NUMBER, BaseTestCase, valid_orgnr
 
