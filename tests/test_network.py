@@ -27,6 +27,7 @@ from samverkan.collaborations.models import (
 from samverkan.core.models import StaleRecordError
 from samverkan.inquiries.models import Inquiry
 from samverkan.orgs import actions
+from samverkan.orgs.actions import merging
 from samverkan.orgs.models import (
     GMC,
     AssociationMembership,
@@ -878,7 +879,7 @@ class MergeTestCase(NetworkTestCase):
         before = self.counts()
         # Everything is moved when the last check fails: the transaction takes it all back.
         with (
-            mock.patch.object(actions, "_leftovers", side_effect=RuntimeError("midway")),
+            mock.patch.object(merging, "_leftovers", side_effect=RuntimeError("midway")),
             self.assertRaises(RuntimeError),
         ):
             actions.do_merge_organisations(self.alice, self.acme, dup)
