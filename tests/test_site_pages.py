@@ -130,3 +130,20 @@ class ServerErrorPageTestCase(SimpleTestCase):
 
         response = client.get("/fail/", HTTP_ACCEPT_LANGUAGE="en")
         self.assertIn("<h1>Something went wrong on our side</h1>", response.content.decode())
+
+
+class ApiDocsTestCase(BaseTestCase):
+    def test_it_lists_every_operation_in_the_sites_layout(self):
+        from samverkan.api.api import api
+
+        response = Client().get("/api/v1/docs", HTTP_ACCEPT_LANGUAGE="sv")
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        self.assertIn('<html lang="sv">', html)
+        self.assertIn('<main id="main"', html)
+        self.assertIn("<h1>REST-API</h1>", html)
+        document = api.get_openapi_schema()
+        for path, item in document["paths"].items():
+            for method in item:
+                with self.subTest(path=path, method=method):
+                    self.assertIn(f'id="{item[method]["operationId"]}"', html)

@@ -8,6 +8,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from samverkan.core.models import StaleRecordError
 
 from . import collaborations, inquiries, reference, register, strategy
+from .docs import ReferenceDocs
 
 api = NinjaAPI(
     title="Samverkan API",
@@ -17,6 +18,7 @@ api = NinjaAPI(
         "Public endpoints need no account; the others use the session of a logged-in user."
     ),
     urls_namespace="api",
+    docs=ReferenceDocs(),
 )
 api.add_router("/inquiries", inquiries.router)
 api.add_router("/collaborations", collaborations.router)

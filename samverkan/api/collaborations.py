@@ -566,9 +566,11 @@ def upload_document(
     url_name="agreement_document_download",
     summary="Download one version of the document",
     response={200: None, 403: ErrorOut, 404: ErrorOut},
+    # The integer key, as django-ninja's own: a string "200" beside it is a second key of
+    # the same name in the JSON, which the docs page cannot read.
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The stored file, as an attachment",
                 "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}

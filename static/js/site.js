@@ -85,6 +85,7 @@
   function wrapTables() {
     document.querySelectorAll("main table").forEach(function (table) {
       var region = table.parentElement;
+      if (region.classList.contains("table-wrap")) return;  // a region already
       if (!region.classList.contains("table-scroll")) {
         region = document.createElement("div");
         region.className = "table-scroll";
@@ -95,11 +96,12 @@
     });
   }
 
-  // Only a region that scrolls is a stop for the keyboard and a named region.
+  // Only a container that scrolls is a stop for the keyboard, named after its table (a
+  // group, not a landmark: a page may hold several tables under one heading).
   function markScrolling(region, table) {
     var scrolls = region.scrollWidth > region.clientWidth + 1;
     if (scrolls) {
-      region.setAttribute("role", "region");
+      region.setAttribute("role", "group");
       region.setAttribute("tabindex", "0");
       if (!region.getAttribute("aria-label")) {
         region.setAttribute("aria-label", tableName(table));
