@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "samverkan.notifications",
     "samverkan.privacy",
     "samverkan.api",
+    "samverkan.site",
+    "samverkan.demo",
+    "samverkan.reference",
 ]
 
 MIDDLEWARE = [

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from samverkan.core import ratelimit
 from samverkan.core.models import OutboundEmail, RateCounter
-from samverkan.core.reference import load_reference
 from samverkan.core.tasks import claim_outbound_email, send_outbound_email
 from samverkan.inquiries.matching import store_committee_suggestions
 from samverkan.inquiries.models import DESCRIPTION_MAX_LENGTH, Inquiry
 from samverkan.inquiries.tasks import suggest_committees_for_inquiry
 from samverkan.lib import text
+from samverkan.reference.loader import load_reference
 from samverkan.test import BaseTestCase, intake_payload, submit_inquiry
 
 

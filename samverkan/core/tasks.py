@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .models import OutboundEmail
+from .periodic import periodic_jobs
 from .ratelimit import delete_expired_counters
 
 logger = logging.getLogger(__name__)
@@ -107,22 +108,16 @@ SWEEP_INTERVAL = datetime.timedelta(hours=6)
 
 @task()
 def run_periodic_sweeps() -> dict[str, int]:
-    """Send due reminders, then plan the next sweep: the worker's own clock."""
-    from samverkan.collaborations.reminders import send_due_reminders
-    from samverkan.notifications.actions import send_digests
-    from samverkan.privacy.actions import anonymise_old_declined_inquiries
-    from samverkan.register.actions import publish_due_entries
-
+    """Run every app's periodic job, then plan the next sweep: the worker's own clock."""
     today = timezone.localdate()
     try:
-        return {
-            **send_due_reminders(today),
-            "published": publish_due_entries(today),
-            "digests": send_digests(today),
-            "anonymised": anonymise_old_declined_inquiries(today),
-            "emails_requeued": requeue_stalled_emails(),
-            "rate_counters_deleted": delete_expired_counters(),
-        }
+        counts: dict[str, int] = {}
+        for _name, job in periodic_jobs():
+            counts.update(job(today))
+        # Core's own housekeeping, after the apps' jobs.
+        counts["emails_requeued"] = requeue_stalled_emails()
+        counts["rate_counters_deleted"] = delete_expired_counters()
+        return counts
     finally:
         run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
 
