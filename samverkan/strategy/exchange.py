@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.utils.translation import gettext as _
 
+from samverkan.lib.spreadsheets import SafeDictWriter, unsafe_cell
 from samverkan.orgs.models import Organisation
 
 from .models import Action, Goal, Point, Strategy
@@ -377,7 +378,7 @@ def read_csv(text: str) -> tuple[dict[str, Any], Locator]:
 def _rows_with_lines(reader: Any) -> Iterable[tuple[int, list[str]]]:
     start = reader.line_num + 1
     for cells in reader:
-        yield start, cells
+        yield start, [unsafe_cell(cell) for cell in cells]
         start = reader.line_num + 1
 
 
@@ -940,7 +941,7 @@ def _cell(value: Any) -> str:
 
 def to_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
 
     def row(record: str, values: dict[str, Any]) -> None:
