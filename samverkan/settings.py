@@ -280,3 +280,12 @@ LOGGING = {
 }
 
 FORM_RENDERER = "samverkan.core.forms.FormRenderer"
+
+# --- Reliability and security -------------------------------------------------------------
+# Kept together so that the hardening can be read in one place.
+
+# Every message goes through one backend that normalises its header values (a line break
+# in a title must neither fail the mail nor add a header); it delivers with the backend
+# configured above.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "samverkan.core.mail.HeaderSafeBackend"
