@@ -289,3 +289,12 @@ FORM_RENDERER = "samverkan.core.forms.FormRenderer"
 # configured above.
 EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
 EMAIL_BACKEND = "samverkan.core.mail.HeaderSafeBackend"
+
+# A lost database connection answers 503 with Retry-After (seconds), pages and API alike.
+# Right after the language is chosen, so the page speaks the visitor's language.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "samverkan.core.middleware.DatabaseUnavailableMiddleware",
+)
+DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
