@@ -290,11 +290,15 @@ FORM_RENDERER = "samverkan.core.forms.FormRenderer"
 EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
 EMAIL_BACKEND = "samverkan.core.mail.HeaderSafeBackend"
 
-# A lost database connection answers 503 with Retry-After (seconds), pages and API alike.
-# Right after the language is chosen, so the page speaks the visitor's language.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
-    "samverkan.core.middleware.DatabaseUnavailableMiddleware",
-)
+# A lost database connection answers 503 with Retry-After (seconds), pages and API alike;
+# a body over the limit answers 413 before it is read. Right after the language is
+# chosen, so the answers speak the visitor's language.
+_after_locale = MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1
+MIDDLEWARE[_after_locale:_after_locale] = [
+    "samverkan.core.middleware.RequestSizeMiddleware",
+    "samverkan.core.middleware.DatabaseErrorsMiddleware",
+]
+# The largest request with a file (the 20 MB agreement documents, with room for the form).
+MAX_UPLOAD_SIZE = int(os.environ.get("MAX_UPLOAD_SIZE", str(25 * 1024 * 1024)))
 DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
