@@ -9,8 +9,8 @@ from django.test import SimpleTestCase, TransactionTestCase, override_settings
 
 from samverkan.core.mail import HeaderSafeBackend
 from samverkan.core.models import OutboundEmail
-from samverkan.core.reference import load_reference
 from samverkan.lib.mail import header_value
+from samverkan.reference.loader import load_reference
 from samverkan.test import submit_inquiry
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"

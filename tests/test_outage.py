@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db import connection
 from django.test import TransactionTestCase
 
-from samverkan.core.reference import load_reference
+from samverkan.reference.loader import load_reference
 from samverkan.test import intake_payload
 
 
