@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from samverkan.accounts.models import User
 from samverkan.lib import orgnr
+from samverkan.lib.spreadsheets import SafeCsvWriter
 
 from .models import Contact, Organisation
 
@@ -149,7 +150,7 @@ def read_rows(data: bytes, filename: str) -> list[SourceRow]:
 def template_csv() -> str:
     """An empty file with the columns, and one example row, for people to fill in."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(COLUMNS)
     writer.writerow(
         [

@@ -1,6 +1,5 @@
 """The public transparency register: pages, exports and the feed read RegisterEntry only."""
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +25,7 @@ from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
+from samverkan.lib.spreadsheets import SafeDictWriter
 from samverkan.orgs.models import Committee
 
 from . import actions
@@ -184,7 +184,7 @@ class _Echo:
 
 @public
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
+    writer = SafeDictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + str(writer.writeheader())
