@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collaborations', '0002_collaboration_hidden_register_fields_and_more'),
-        ('inquiries', '0002_gate_blocks'),
+        ('inquiries', '0003_gate_blocks'),
         ('orgs', '0003_importjob'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inquiries', '0001_initial'),
+        ('inquiries', '0002_text_limits_and_suggestions'),
     ]
 
     operations = [
