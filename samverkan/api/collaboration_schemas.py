@@ -201,6 +201,8 @@ class PrincipleAnswerOut(Schema):
     text: str
     answer: str | None
     comment: str
+    justification: str = ""
+    blocks_signing: bool = False
 
 
 class AgreementDetailOut(AgreementOut):
@@ -236,6 +238,8 @@ class AgreementDetailOut(AgreementOut):
                     "text": principle.text,
                     "answer": answer.answer if answer else None,
                     "comment": answer.comment if answer else "",
+                    "justification": answer.justification if answer else "",
+                    "blocks_signing": principle.blocks_signing,
                 }
             )
         return rows
@@ -265,6 +269,11 @@ class AgreementStatusIn(VersionIn):
 class PrincipleAnswerIn(Schema):
     answer: str = Field(..., description="yes, no or na")
     comment: str = ""
+    justification: str = Field(
+        "",
+        description="Why a “no” is acceptable; required to sign when the principle does "
+        "not block signing",
+    )
 
 
 class DocumentOut(Schema):

@@ -525,6 +525,7 @@ def answer_principles(
         agreement,
         request.auth,
         {slug: (answer.answer, answer.comment) for slug, answer in payload.items()},
+        justifications={slug: answer.justification for slug, answer in payload.items()},
     )
     return _get_agreement(request, collaboration_id, agreement_id)
 
