@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "samverkan.notifications",
     "samverkan.privacy",
     "samverkan.api",
+    "samverkan.scale",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +118,8 @@ VAR_DIR = Path(os.environ.get("SAMVERKAN_VAR_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'samverkan.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # In production a connection serves many requests, checked before each reuse.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
