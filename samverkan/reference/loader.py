@@ -8,11 +8,10 @@ from django.conf import settings
 from django.db import transaction
 
 from samverkan.agreements.models import AgreementPrinciple
+from samverkan.core.models import Parameter
 from samverkan.inquiries.models import Gate, PriorityCriterion
 from samverkan.orgs.models import GMC, Committee, Organisation
 from samverkan.strategy.models import Goal
-
-from .models import Parameter
 
 DEFAULT_FILE = settings.BASE_DIR / "reference" / "gms.yaml"
 
