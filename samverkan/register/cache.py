@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
@@ -52,10 +52,10 @@ def fragments(
 ) -> dict[str, str]:
     """Rendered parts of a public page, built once per register generation and query."""
     key = _key(request, kind)
-    parts: dict[str, str] | None = cache.get(key)
+    parts: dict[str, str] | None = caches["local"].get(key)
     if parts is None:
         parts = build()
-        cache.set(key, parts, TIMEOUT)
+        caches["local"].set(key, parts, TIMEOUT)
     return parts
 
 
@@ -67,13 +67,13 @@ def public_answer(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
             return view(request, *args, **kwargs)
         key = _key(request, "answer")
-        stored = cache.get(key)
+        stored = caches["local"].get(key)
         if stored is not None:
             content, content_type = stored
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
-            cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
+            caches["local"].set(key, (response.content, response["Content-Type"]), TIMEOUT)
         return response
 
     return wrapped

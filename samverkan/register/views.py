@@ -74,7 +74,8 @@ def filtered(request: HttpRequest) -> RegisterFilter:
 def entry_list(request: HttpRequest) -> HttpResponse:
     def build() -> dict[str, str]:
         filterset = filtered(request)
-        page = paginate(request, filterset.qs)
+        # The cards show no committee, GMC or goal: no need to fetch them.
+        page = paginate(request, filterset.qs.prefetch_related(None))
         context = {"filter": filterset, "page": page, "query": request.GET.urlencode()}
         return {
             part: render_to_string(f"register/list.html#{part}", context, request)

@@ -262,8 +262,11 @@ def _pick(rng: random.Random, weighted: list[tuple[Any, int]]) -> Any:
 
 
 class Seeder:
-    def __init__(self, scale: float, progress: Callable[[str, int], None]) -> None:
+    def __init__(
+        self, scale: float, progress: Callable[[str, int], None], number_base: int = ORGNR_BASE
+    ) -> None:
         self.scale = scale
+        self.number_base = number_base
         self.n = counts_for(scale)
         self.rng = random.Random(SEED)  # noqa: S311 - reproducible data, not secrets
         self.w = Writer(progress)
@@ -311,8 +314,8 @@ class Seeder:
             name = f"{rng.choice(PREFIXES)} {rng.choice(STEMS)} {suffix}"
             if i >= 20 and rng.random() < 0.7:
                 name = f"{rng.choice(PREFIXES)} {rng.choice(STEMS)} {rng.choice(STEMS)} {suffix}"
-            number = with_check_digit(str(ORGNR_BASE + i)) if country == "SE" else ""
-            foreign = f"{country}{900000000 + i}" if country != "SE" else ""
+            number = with_check_digit(str(self.number_base + i)) if country == "SE" else ""
+            foreign = f"{country}{self.number_base + i}" if country != "SE" else ""
             created = _moment(_day(rng, 0, SPAN_DAYS // 2), rng)
             slug = name.split()[0].lower().replace("ö", "o").replace("ä", "a").replace("å", "a")
             rows.append(
@@ -439,7 +442,9 @@ class Seeder:
         routings: list[tuple[Any, ...]] = []
         assessments: list[tuple[Any, ...]] = []
         changes: list[tuple[Any, ...]] = []
-        counters: dict[int, int] = {}
+        counters: dict[int, int] = dict(
+            ReferenceCounter.objects.filter(prefix=REFERENCE_PREFIX).values_list("year", "value")
+        )
         assessment_ids = iter(self.w.ids(Assessment, total * 2))
 
         def rows() -> Iterator[tuple[Any, ...]]:
@@ -761,6 +766,9 @@ def already_seeded() -> bool:
     ).exists()
 
 
-def seed(scale: float, progress: Callable[[str, int], None]) -> dict[str, int]:
-    """Fill the database with scale data; the reference data must be loaded first."""
-    return Seeder(scale, progress).run()
+def seed(
+    scale: float, progress: Callable[[str, int], None], number_base: int = ORGNR_BASE
+) -> dict[str, int]:
+    """Fill the database with scale data; the reference data must be loaded first.
+    Another number base adds a second, distinct set of organisations."""
+    return Seeder(scale, progress, number_base).run()
