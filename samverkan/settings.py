@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "samverkan.site",
     "samverkan.demo",
     "samverkan.reference",
+    "samverkan.scale",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,8 @@ VAR_DIR = Path(os.environ.get("SAMVERKAN_VAR_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'samverkan.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # In production a connection serves many requests, checked before each reuse.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
@@ -138,7 +140,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "samverkan_cache",
-    }
+    },
+    # Rendered public pages and computed figures, per process: each is keyed by a
+    # generation number kept in the shared cache, so a change reaches every process.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "samverkan-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,10 +11,12 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,7 +33,8 @@ from samverkan.lib.spreadsheets import SafeDictWriter
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import RegisterFilter
+from . import cache as register_cache
+from .filters import RegisterFilter, companies_named
 from .forms import CorrectionForm, PartyCorrectionForm, WithdrawForm, WithheldFieldsForm
 from .models import RegisterEntry
 
@@ -70,15 +73,32 @@ def filtered(request: HttpRequest) -> RegisterFilter:
 
 @public
 def entry_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered(request)
-    page = paginate(request, filterset.qs)
-    template = (
-        "register/list.html#results" if getattr(request, "htmx", False) else "register/list.html"
-    )
-    query = request.GET.urlencode()
-    response = render(request, template, {"filter": filterset, "page": page, "query": query})
+    def build() -> dict[str, str]:
+        filterset = filtered(request)
+        # The cards show no committee, GMC or goal: no need to fetch them.
+        page = paginate(request, filterset.qs.prefetch_related(None))
+        context = {"filter": filterset, "page": page, "query": request.GET.urlencode()}
+        return {
+            part: render_to_string(f"register/list.html#{part}", context, request)
+            for part in ("filters", "results")
+        }
+
+    # The same for everyone, so rendered once until the register changes.
+    parts = register_cache.fragments(request, "list", build)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(parts["results"])
+    else:
+        safe = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - ours
+        response = render(request, "register/list.html", {"parts": safe})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@public
+def company_names(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the company search: the options of a datalist."""
+    names = companies_named(request.GET.get("company_name", ""))
+    return render(request, "register/_company_names.html", {"names": names})
 
 
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
