@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.core.http import ApiRequest
 from samverkan.inquiries import actions
 from samverkan.inquiries.filters import InquiryFilter
 from samverkan.inquiries.forms import IntakeForm
-from samverkan.inquiries.matching import suggest_committees
+from samverkan.inquiries.matching import committee_suggestions
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, Routing
 from samverkan.inquiries.views import intake_rate_limited
 from samverkan.orgs.models import Committee
@@ -29,6 +29,7 @@ from .schemas import (
     InquiryOut,
     IntakeIn,
     IntakeOut,
+    Pagination,
     RequestInformationIn,
     RouteIn,
     StatusChangeOut,
@@ -103,7 +104,7 @@ def submit_inquiry(
 
 
 @router.get("", auth=api_auth, response=list[InquiryOut], summary="The queue")
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_inquiries(request: ApiRequest, filters: Query[InquiryFilterIn]) -> QuerySet[Inquiry]:
     """Inquiries this user may see, oldest first, with the queue's filters."""
     filterset = InquiryFilter(request.GET, queryset=_visible(request).order_by("created_at", "pk"))
@@ -134,7 +135,7 @@ def inquiry_suggestions(request: ApiRequest, inquiry_id: int) -> list[dict]:
         return []
     return [
         {"committee": m.key.slug, "score": m.score, "terms": m.terms}
-        for m in suggest_committees(f"{inquiry.title} {inquiry.description}")
+        for m in committee_suggestions(inquiry)
     ]
 
 

@@ -1,8 +1,59 @@
 import datetime
+import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
+from ninja.parser import Parser
+from pydantic import Field as PydanticField
+
+from samverkan.inquiries.models import (
+    DESCRIPTION_MAX_LENGTH,
+    DETAIL_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+)
+
+# An id a database column can hold: a positive 64-bit integer. Anything beyond is refused
+# by the schema (422) rather than reaching the database.
+Id = Annotated[int, PydanticField(ge=1, le=2**63 - 1)]
+
+# The highest page any list offers: far beyond any real list, well inside any integer.
+MAX_PAGE = 1_000_000
+
+
+class Pagination(PageNumberPagination):
+    """Django Ninja's page numbers, bounded so that no number overflows the database."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+class StrictJsonParser(Parser):
+    """JSON that is also valid text: a lone surrogate ("\\ud800") is valid JSON but no
+    character, and no database or e-mail can store it. Refused as unreadable (400)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body)
+        if _has_lone_surrogate(data):
+            raise ValueError("lone surrogate in the text")
+        return data
 
 
 class ErrorOut(Schema):
@@ -47,22 +98,24 @@ class CriterionOut(Schema):
 
 
 class IntakeIn(Schema):
-    """Field names are those of the form at /inquiries/new/."""
+    """Field names are those of the form at /inquiries/new/, with the same limits."""
 
-    organisation_name: str = ""
-    organisation_number: str = ""
-    foreign_identifier: str = ""
-    country: str = ""
-    contact_name: str = ""
-    contact_email: str = ""
-    title: str = ""
-    description: str = ""
-    kinds: list[str] = []
-    committees: list[str] = Field([], description="Committee ids from the reference data")
+    organisation_name: str = Field("", max_length=200)
+    organisation_number: str = Field("", max_length=20)
+    foreign_identifier: str = Field("", max_length=64)
+    country: str = Field("", max_length=2)
+    contact_name: str = Field("", max_length=200)
+    contact_email: str = Field("", max_length=254)
+    title: str = Field("", max_length=200)
+    description: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
+    kinds: list[str] = Field([], max_length=20)
+    committees: list[str] = Field(
+        [], max_length=50, description="Committee ids from the reference data"
+    )
     need: int | None = None
-    resources_offered: str = ""
-    mutual_benefit: str = ""
-    other_companies: str = ""
+    resources_offered: str = Field("", max_length=DETAIL_MAX_LENGTH)
+    mutual_benefit: str = Field("", max_length=DETAIL_MAX_LENGTH)
+    other_companies: str = Field("", max_length=DETAIL_MAX_LENGTH)
     operations_in_sweden: bool = False
     consent: bool = False
 
@@ -122,30 +175,30 @@ class VersionIn(Schema):
 
 
 class RequestInformationIn(VersionIn):
-    body: str
+    body: str = Field(..., max_length=MESSAGE_MAX_LENGTH)
 
 
 class RouteIn(VersionIn):
-    committees: list[str]
-    note: str = ""
+    committees: list[str] = Field(..., max_length=50)
+    note: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class DecisionIn(VersionIn):
     decision: str = Field(..., description="accepted, declined, parked or withdrawn")
-    reason: str = ""
+    reason: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class GateAnswerIn(Schema):
     met: bool
-    comment: str = ""
+    comment: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class AssessmentIn(Schema):
     version: int | None = Field(None, description="The version you revise; empty when new")
-    gates: dict[str, GateAnswerIn]
-    scores: dict[str, int]
-    goals: list[int] = []
-    comment: str = ""
+    gates: dict[str, GateAnswerIn] = Field(..., max_length=50)
+    scores: dict[str, int] = Field(..., max_length=50)
+    goals: list[Id] = Field([], max_length=50)
+    comment: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class AssessmentOut(Schema):

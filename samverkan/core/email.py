@@ -4,7 +4,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from samverkan.lib.mail import header_value
+
 from .models import OutboundEmail
+from .tasks import send_outbound_email
 
 
 def queue_email(to: str, template: str, context: dict[str, Any], language: str) -> OutboundEmail:
@@ -13,11 +16,11 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     The template renders the subject on its first line and the body after it, in the
     recipient's language, not the language of whoever triggered the mail.
     """
-    from .tasks import send_outbound_email
-
     with translation.override(language):
         rendered = render_to_string(template, context).strip()
     subject, _, body = rendered.partition("\n")
-    email = OutboundEmail.objects.create(to=to, subject=subject.strip()[:250], body=body.strip())
+    email = OutboundEmail.objects.create(
+        to=header_value(to), subject=header_value(subject)[:250], body=body.strip()
+    )
     transaction.on_commit(lambda: send_outbound_email.enqueue(email.pk))
     return email

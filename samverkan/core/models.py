@@ -64,6 +64,7 @@ class OutboundEmail(TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -76,6 +77,8 @@ class OutboundEmail(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When a worker took it for sending; a claim that grows old is a worker that died.
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound e-mail")
@@ -84,6 +87,17 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
+
+
+class RateCounter(models.Model):
+    """Requests one client made in one time window (see samverkan.core.ratelimit)."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 class Parameter(models.Model):
@@ -109,6 +123,11 @@ class Parameter(models.Model):
         "agreement_reminder_days": [90, 30, 7],
         "register_correction_days": 14,
         "declined_inquiry_retention_years": 3,
+        "party_link_days": 14,
+        "register_withholdable_fields": [],
+        "register_withholding_reasons": [],
+        "communication_must_name": [],
+        "score_levels": [],
     }
 
     @classmethod
