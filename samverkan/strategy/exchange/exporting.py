@@ -1,12 +1,13 @@
 """Writing a strategy out as a document, then as YAML or CSV; importing what is exported
 gives the same strategy."""
 
-import csv
 import datetime
 import io
 from typing import Any
 
 import yaml
+
+from samverkan.lib.spreadsheets import SafeDictWriter
 
 from ..models import Action, Point, Strategy
 from .format import COLUMNS, FORMAT, LIST_SEPARATOR
@@ -157,7 +158,7 @@ def _cell(value: Any) -> str:
 
 def to_csv(document: dict[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
 
     def row(record: str, values: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.utils.translation import gettext as _
 
+from samverkan.lib.spreadsheets import unsafe_cell
 from samverkan.orgs.models import Organisation
 
 from ..models import Action, Goal, Point, Strategy
@@ -270,7 +271,7 @@ def read_csv(text: str) -> tuple[dict[str, Any], Locator]:
 def _rows_with_lines(reader: Any) -> Iterable[tuple[int, list[str]]]:
     start = reader.line_num + 1
     for cells in reader:
-        yield start, cells
+        yield start, [unsafe_cell(cell) for cell in cells]
         start = reader.line_num + 1
 
 
