@@ -1,16 +1,16 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from samverkan.core.models import StaleRecordError
 
 from . import collaborations, inquiries, reference, register, strategy
+from .openapi import DocumentedApi
 from .schemas import StrictJsonParser
 
-api = NinjaAPI(
+api = DocumentedApi(
     title="Samverkan API",
     version="1",
     description=(
