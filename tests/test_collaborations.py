@@ -973,9 +973,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/follow-ups/?format=csv").getvalue().decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/follow-ups/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )
@@ -984,9 +984,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/lessons/?format=csv").getvalue().decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/lessons/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )
