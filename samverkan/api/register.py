@@ -9,12 +9,14 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.register import cache as register_cache
 from samverkan.register.filters import RegisterFilter
 from samverkan.register.models import RegisterEntry
 from samverkan.register.views import published_entries
+
+from .schemas import Pagination
 
 router = Router(tags=["transparency register"])
 
@@ -91,7 +93,7 @@ class RegisterFilterIn(Schema):
 
 @router.get("/collaborations", auth=None, response=list[RegisterEntryOut])
 @decorate_view(register_cache.public_answer)
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_register(
     request: HttpRequest, filters: Query[RegisterFilterIn]
 ) -> QuerySet[RegisterEntry]:

@@ -78,8 +78,8 @@ def _warn_without_gms(request: AuthedRequest, activity: CommunicationActivity) -
         messages.warning(
             request,
             _(
-                "The text does not mention GMS or Genomic Medicine Sweden. Every communication "
-                "must make clear that it concerns GMS."
+                "The text does not name the infrastructure. Every communication must make "
+                "clear what it concerns; it cannot be approved until it does."
             ),
         )
 
@@ -154,6 +154,12 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
         "collaboration": activity.collaboration,
         "activity": activity,
         "rows": [(org, current.get(org.pk)) for org in approvers],
+        "missing": [
+            org
+            for org in approvers
+            if not (org.pk in current and current[org.pk].decision == Approval.Decision.APPROVED)
+        ],
+        "has_signed_agreement": activity.collaboration.agreements.filter(status="signed").exists(),
         "history": [
             (version, list(group))
             for version, group in groupby(earlier, key=lambda a: a.text_version)
@@ -173,15 +179,6 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
 @role_required(*DECIDING_ROLES)
 def decide(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
     activity, approvers = _get_activity_for_user(request.user, pk, activity_pk)
-    if not approvers:
-        messages.error(
-            request,
-            _(
-                "Communication is approved by the parties to a signed agreement, and there is "
-                "none yet."
-            ),
-        )
-        return redirect(activity)
     mine = _approvable(request.user, activity.collaboration, approvers)
     if not mine:
         raise PermissionDenied

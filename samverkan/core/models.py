@@ -123,6 +123,11 @@ class Parameter(models.Model):
         "agreement_reminder_days": [90, 30, 7],
         "register_correction_days": 14,
         "declined_inquiry_retention_years": 3,
+        "party_link_days": 14,
+        "register_withholdable_fields": [],
+        "register_withholding_reasons": [],
+        "communication_must_name": [],
+        "score_levels": [],
     }
 
     @classmethod

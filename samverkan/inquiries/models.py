@@ -31,6 +31,15 @@ class Gate(models.Model):
     text_sv = models.CharField(_("text (Swedish)"), max_length=300)
     text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    blocks = models.SlugField(
+        _("rules out"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The role of the gate in the process: what it rules out when it is met, "
+            "for example “exclusivity”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("gate")

@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from samverkan.accounts.models import User
 from samverkan.lib import orgnr
+from samverkan.lib.spreadsheets import SafeCsvWriter
 
 from .models import Contact, Organisation
 
@@ -242,7 +243,7 @@ def _rows(lines: Iterable[Sequence[Any]]) -> Iterator[SourceRow]:
 def template_csv() -> str:
     """An empty file with the columns, and one example row, for people to fill in."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(COLUMNS)
     writer.writerow(
         [

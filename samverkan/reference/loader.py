@@ -97,7 +97,64 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         )
     counts["agreement_principles"] = len(data.get("agreement_principles", []))
 
+    counts["rules"] = _load_rules(data.get("rules", {}))
+
     for item in data.get("industry_associations", []):
         Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)
     counts["industry_associations"] = len(data.get("industry_associations", []))
     return counts
+
+
+def _parameter(key: str, value: Any, description: str) -> None:
+    Parameter.objects.update_or_create(
+        key=key, defaults={"value": value, "description": description}
+    )
+
+
+def _load_rules(rules: dict[str, Any]) -> int:
+    """The rules block: each gate's and principle's role, what the register may withhold
+    and why, the names a communication must contain, link validity and score meanings."""
+    for slug, item in rules.get("gates", {}).items():
+        Gate.objects.filter(slug=slug).update(blocks=item.get("blocks", ""))
+    for slug, item in rules.get("agreement_principles", {}).items():
+        AgreementPrinciple.objects.filter(slug=slug).update(
+            blocks_signing=bool(item.get("blocks_signing"))
+        )
+    register = rules.get("register", {})
+    if register:
+        _parameter(
+            "register_withholdable_fields",
+            list(register.get("withholdable", [])),
+            "Register fields that may be withheld, each with a reason",
+        )
+        _parameter(
+            "register_withholding_reasons",
+            [
+                {"slug": r["slug"], "sv": r["sv"], "en": r.get("en", "")}
+                for r in register.get("reasons", [])
+            ],
+            "Reason categories for withholding a register field, shown publicly",
+        )
+    communication = rules.get("communication", {})
+    if communication:
+        _parameter(
+            "communication_must_name",
+            list(communication.get("must_name", [])),
+            "Names a communication must contain before it can be approved",
+        )
+    if "party_link_days" in rules:
+        _parameter(
+            "party_link_days",
+            int(rules["party_link_days"]),
+            "Days a party's personal link stays valid",
+        )
+    if "score_levels" in rules:
+        _parameter(
+            "score_levels",
+            [
+                {"score": int(r["score"]), "sv": r["sv"], "en": r.get("en", "")}
+                for r in rules["score_levels"]
+            ],
+            "What each score level of a priority criterion means",
+        )
+    return len(rules)

@@ -79,7 +79,9 @@ class RegisterFilter(django_filters.FilterSet):
     goal = django_filters.ModelChoiceFilter(
         label=_("Goal"), queryset=Goal.objects.all(), to_field_name="number", field_name="goals"
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="year")
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="year", min_value=1900, max_value=2100
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         method="filter_sort",

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:collaboration_id>/", views.entry, name="entry"),
     path("<int:collaboration_id>/corrections/", views.request_correction, name="correction"),
     path("<int:collaboration_id>/manage/", views.manage, name="manage"),
+    path("<int:collaboration_id>/confirm/", views.confirm, name="confirm"),
+    path("p/<str:token>/", views.party_link, name="party_link"),
 ]
