@@ -93,7 +93,7 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
             "committees",
             Prefetch(
                 "follow_ups",
-                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL, held_on__isnull=False),
+                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL),
             ),
         )
         .select_related("register_entry")
