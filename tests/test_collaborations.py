@@ -138,7 +138,7 @@ class ListTestCase(CollaborationTestCase):
 
 class ListQueryCountTestCase(CollaborationTestCase):
     # session, user, committees for the filter, count, waiting in the correction period,
-    # page (with its register entry), parties, committees, final follow-ups held
+    # page (with its register entry), parties, committees, final follow-ups
     LIST_QUERIES = 9
 
     @classmethod

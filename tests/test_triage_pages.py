@@ -152,7 +152,13 @@ class AssessmentPageTestCase(BaseTestCase):
     def test_it_shows_the_gates_criteria_and_formula(self):
         response = self.client.get(self.url)
         self.assertContains(response, "Företaget delar GMS övergripande mål")
-        self.assertContains(response, "100 × (2 × scalable")
+        # The criteria by name in the reader's language, and each score level's meaning.
+        self.assertContains(response, "100 × (2 × «Förväntas ge skalbara lösningar")
+        self.assertNotContains(response, "2 × scalable")
+        self.assertContains(response, "3 – I mycket hög grad")
+        english = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, "2 × «Expected to give scalable solutions")
+        self.assertContains(english, "0 – Not at all")
 
     def test_the_member_records_the_assessment_and_the_priority_is_shown(self):
         response = self.client.post(self.url, self.form(), follow=True)

@@ -94,7 +94,7 @@ def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
             "committees",
             Prefetch(
                 "follow_ups",
-                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL, held_on__isnull=False),
+                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL),
             ),
         )
         .select_related("register_entry")

@@ -23,7 +23,7 @@ from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import InquiryFilter
+from .filters import InquiryFilter, with_priority
 from .forms import (
     AssessmentForm,
     AssignForm,
@@ -106,7 +106,7 @@ INQUIRY_COLUMNS = [
 
 @role_required(*ALL_ROLES)
 def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
-    queryset = (
+    queryset = with_priority(
         Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")
         .prefetch_related(
