@@ -567,11 +567,16 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             coordinator,
             SimpleUploadedFile("samarbetsavtal.pdf", b"%PDF-1.4\n% demo agreement\n"),
         )
+        # The principles are answered first: signing requires them.
+        agreement_actions.do_answer_principles(
+            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        )
         agreement_actions.do_change_agreement_status(
             agreement, coordinator, Agreement.Status.SIGNED, signed_on=start_date
         )
-        agreement_actions.do_answer_principles(
-            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        # The infrastructure started these itself: the gates are recorded on the collaboration.
+        collab.do_record_collaboration_gates(
+            collaboration, coordinator, {gate.pk: (True, "") for gate in Gate.objects.all()}
         )
         collab.do_change_collaboration_status(collaboration, coordinator, "active")
         activity = collab.do_save_communication(
