@@ -58,7 +58,7 @@ class CollaborationTestCase(BaseTestCase):
     ) -> Collaboration:
         collaboration = cls.collaboration(title, **fields)
         cls.party(collaboration, cls.acme, Role.COMPANY)
-        cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+        cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
         return collaboration
 
     def count_queries(self, url: str) -> int:
@@ -134,7 +134,8 @@ class ListTestCase(CollaborationTestCase):
 
 
 class ListQueryCountTestCase(CollaborationTestCase):
-    LIST_QUERIES = 7  # session, user, committees for the filter, count, page, parties, committees
+    # session, user, infrastructure, committees for the filter, count, page, parties, committees
+    LIST_QUERIES = 8
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -144,7 +145,7 @@ class ListQueryCountTestCase(CollaborationTestCase):
                 f"Samarbete {i}", committees=[cls.rare, cls.informatics]
             )
             cls.party(collaboration, cls.acme if i % 2 else cls.other, Role.COMPANY)
-            cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+            cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
 
     def test_it_keeps_the_query_count_constant_on_the_list(self):
         self.login(self.alice)
@@ -177,7 +178,7 @@ class CreateAndEditTestCase(CollaborationTestCase):
                 "end_date": "2025-06-30",
                 "committees": [self.rare.pk],
                 "goals": [],
-                "gmcs": [],
+                "centres": [],
                 "responsible": "",
             },
         )
@@ -401,7 +402,7 @@ class DetailTestCase(CollaborationTestCase):
         self.assertContains(response, "Avtal med Acme")
         self.assertContains(response, "Sekretessavtal med Annat Bolag")
 
-    def test_it_warns_when_a_communication_does_not_mention_gms(self):
+    def test_it_warns_when_a_communication_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.client.get(self.url())
         warnings = response.content.decode().count("Does not say that it concerns GMS")
@@ -668,7 +669,7 @@ class FollowUpTestCase(CollaborationTestCase):
 
 
 class OverviewTestCase(CollaborationTestCase):
-    OVERVIEW_QUERIES = 5  # session, user, overdue count, paginator count, page
+    OVERVIEW_QUERIES = 6  # session, user, infrastructure, overdue count, paginator count, page
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -712,7 +713,9 @@ class OverviewTestCase(CollaborationTestCase):
 
 
 class LessonsTestCase(CollaborationTestCase):
-    LESSONS_QUERIES = 6  # session, user, count, committees for the filter, page, their committees
+    LESSONS_QUERIES = (
+        7  # session, user, infrastructure, count, committees for the filter, page, their committees
+    )
 
     @classmethod
     def setUpTestData(cls) -> None:

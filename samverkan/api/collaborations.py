@@ -28,7 +28,7 @@ from samverkan.collaborations.models import (
     FundingApplication,
 )
 from samverkan.core.http import ApiRequest
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
 from .collaboration_schemas import (
@@ -103,7 +103,7 @@ def _get(request: ApiRequest, collaboration_id: int) -> Collaboration:
 
 def _get_detail(request: ApiRequest, collaboration_id: int) -> Collaboration:
     return get_object_or_404(
-        _visible(request).prefetch_related("gmcs", "goals"), pk=collaboration_id
+        _visible(request).prefetch_related("centres", "goals"), pk=collaboration_id
     )
 
 
@@ -233,7 +233,7 @@ def _collaboration_data(payload: CollaborationIn) -> actions.CollaborationData:
         start_date=payload.start_date,
         end_date=payload.end_date,
         committees=_committees(payload.committees),
-        gmcs=_lookup("gmcs", GMC.objects.all(), "slug", payload.gmcs),
+        centres=_lookup("centres", Centre.objects.all(), "slug", payload.centres),
         goals=_lookup("goals", Goal.objects.all(), "number", payload.goals),
         responsible=_user("responsible", payload.responsible, STAFF_ROLES),
     )

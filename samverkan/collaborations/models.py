@@ -1,4 +1,3 @@
-import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -10,19 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import TimeStampedModel, VersionedModel
+from samverkan.core.models import Infrastructure, TimeStampedModel, VersionedModel
 
 from .querysets import CollaborationQuerySet, FollowUpQuerySet
 
 if TYPE_CHECKING:
     from samverkan.orgs.models import Organisation
 
-# The strategy requires every communication to make clear that it concerns GMS.
-GMS_MENTION = re.compile(r"\bGMS\b|Genomic\s+Medicine\s+Sweden", re.IGNORECASE)
-
 
 class Collaboration(TimeStampedModel, VersionedModel):
-    """A collaboration between GMS parties and one or more companies; never exclusive."""
+    """A collaboration between infrastructure parties and one or more companies; never exclusive."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -65,15 +61,15 @@ class Collaboration(TimeStampedModel, VersionedModel):
     committees = models.ManyToManyField(
         "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="collaborations"
     )
-    gmcs = models.ManyToManyField(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Centers"),
+    centres = models.ManyToManyField(
+        "orgs.Centre",
+        verbose_name=_("regional centres"),
         blank=True,
         related_name="collaborations",
     )
     goals = models.ManyToManyField(
         "strategy.Goal",
-        verbose_name=_("GMS goals served"),
+        verbose_name=_("goals served"),
         blank=True,
         related_name="collaborations",
     )
@@ -128,7 +124,7 @@ class CollaborationParty(models.Model):
     """An organisation taking part, with its role, what it brings and who approves for it."""
 
     class Role(models.TextChoices):
-        GMS_PARTY = "gms_party", _("GMS party")
+        INFRASTRUCTURE = "infrastructure_party", _("Infrastructure party")
         COMPANY = "company", _("Company")
         OTHER = "other", _("Other party")
 
@@ -268,8 +264,10 @@ class CommunicationActivity(TimeStampedModel, VersionedModel):
         return reverse("collaborations:communication", args=[self.collaboration_id, self.pk])
 
     @property
-    def mentions_gms(self) -> bool:
-        return bool(GMS_MENTION.search(f"{self.title}\n{self.text}"))
+    def names_infrastructure(self) -> bool:
+        """The strategy requires every communication to make clear that it concerns the
+        infrastructure: the title or the text names it with one of its words."""
+        return Infrastructure.current().is_named_in(self.title, self.text)
 
     @property
     def is_approved(self) -> bool:

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import OutboundEmail
+from .models import Infrastructure, OutboundEmail
 
 
 def queue_email(to: str, template: str, context: dict[str, Any], language: str) -> OutboundEmail:
@@ -15,6 +15,7 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     """
     from .tasks import send_outbound_email
 
+    context = {"infrastructure": Infrastructure.current(), **context}
     with translation.override(language):
         rendered = render_to_string(template, context).strip()
     subject, _, body = rendered.partition("\n")

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from .models import OutboundEmail
+from .models import Infrastructure, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def send_outbound_email(email_id: int) -> str:
             return "skipped"
         email.attempts += 1
         try:
-            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+            send_mail(email.subject, email.body, Infrastructure.current().sender, [email.to])
         except Exception as exc:
             # The id and the error class only: the address is personal data.
             logger.warning(

@@ -1,9 +1,9 @@
 """The expected effects of the industry strategy, measured as indicators.
 
-GMS's industry strategy ("Förväntade effekter") expects six effects; each becomes one or
+The industry strategy ("Förväntade effekter") expects its effects; each becomes one or
 more indicators below. An indicator has an id, a name, a written definition shown beside
 its figures, and `compute(scope, interval)`, which answers for a period and filters
-(committee, GMC, kind) with the headline figures, the time series by quarter or by year,
+(committee, regional centre, kind) with the headline figures, the time series by quarter or by year,
 and breakdown tables.
 
 Every aggregate runs in the database (`aggregate`, `annotate`, `Count(filter=...)`, `Sum`,
@@ -66,7 +66,7 @@ from samverkan.collaborations.models import (
 from samverkan.core.choices import CollaborationKind
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 
 from .formatting import COUNT, DAYS, MONEY, PERCENT, format_value
 
@@ -98,7 +98,7 @@ class Effect(models.TextChoices):
     PROJECTS = "projects", _("More joint pilot, development and research projects")
     LEARNING = (
         "learning",
-        _("More joint learning and active knowledge exchange between GMS and industry"),
+        _("More joint learning and active knowledge exchange with industry"),
     )
     AGENDA = "agenda", _("A joint agenda")
 
@@ -144,7 +144,7 @@ class Scope:
     start: datetime.date
     end: datetime.date
     committee: Committee | None = None
-    gmc: GMC | None = None
+    centre: Centre | None = None
     kind: str = ""
     # The day "overdue" is measured against: today, unless a test or a report says otherwise.
     today: datetime.date = field(default_factory=timezone.localdate, compare=False)
@@ -159,7 +159,7 @@ class Scope:
 
     @property
     def filters_collaborations(self) -> bool:
-        return bool(self.committee or self.gmc or self.kind)
+        return bool(self.committee or self.centre or self.kind)
 
     def buckets(self, interval: str) -> list[Bucket]:
         """The quarters or years of the period, in order: a calendar walk, not a data one."""
@@ -264,10 +264,10 @@ class Result:
     @property
     def ignored_filters(self) -> list[str]:
         """The filters set on the page that this indicator cannot apply."""
-        labels = {"committee": _("committee"), "gmc": _("GMC"), "kind": _("kind")}
+        labels = {"committee": _("committee"), "centre": _("regional centre"), "kind": _("kind")}
         given = {
             "committee": self.scope.committee,
-            "gmc": self.scope.gmc,
+            "centre": self.scope.centre,
             "kind": self.scope.kind,
         }
         return [
@@ -331,7 +331,7 @@ def days(delta: datetime.timedelta) -> Decimal:
 
 
 def name_order() -> str:
-    """Committees and GMCs in the order of their names in the active language."""
+    """Committees and regional centres in the order of their names in the active language."""
     return "name_en" if (get_language() or "")[:2] == "en" else "name_sv"
 
 
@@ -347,7 +347,7 @@ def count_of(queryset: QuerySet[Any]) -> Coalesce:
 def inquiries_in(scope: Scope) -> QuerySet[Inquiry]:
     """Inquiries routed to the committee or naming it, and naming the kind.
 
-    Inquiries name no GMC, so the GMC filter does not apply to them.
+    Inquiries name no regional centre, so that filter does not apply to them.
     """
     queryset = Inquiry.objects.order_by()
     if scope.committee is not None:
@@ -363,22 +363,25 @@ def inquiries_in(scope: Scope) -> QuerySet[Inquiry]:
     return queryset
 
 
-def involves_gmc(gmc: Any) -> Q:
-    """A collaboration linked to the GMC, or with one of the GMC's partners as a party."""
-    linked = Collaboration.gmcs.through.objects.filter(collaboration=OuterRef("pk"), gmc=gmc)
+def involves_centre(centre: Any) -> Q:
+    """A collaboration linked to the centre, or with one of the centre's partners as a party."""
+    linked = Collaboration.centres.through.objects.filter(
+        collaboration=OuterRef("pk"), centre=centre
+    )
     partner = CollaborationParty.objects.filter(
-        collaboration=OuterRef("pk"), organisation__gmcs=gmc
+        collaboration=OuterRef("pk"), organisation__centres=centre
     )
     return Q(Exists(linked)) | Q(Exists(partner))
 
 
 def involves_region(region: Any) -> Q:
-    """A collaboration with the region as a party, or linked to a GMC the region is in."""
+    """A collaboration with the region as a party, or linked to a regional centre the region
+    is in."""
     party = CollaborationParty.objects.filter(collaboration=OuterRef("pk"), organisation=region)
-    via_gmc = Collaboration.gmcs.through.objects.filter(
-        collaboration=OuterRef("pk"), gmc__partners=region
+    via_centre = Collaboration.centres.through.objects.filter(
+        collaboration=OuterRef("pk"), centre__partners=region
     )
-    return Q(Exists(party)) | Q(Exists(via_gmc))
+    return Q(Exists(party)) | Q(Exists(via_centre))
 
 
 def collaborations_in(scope: Scope) -> QuerySet[Collaboration]:
@@ -388,8 +391,8 @@ def collaborations_in(scope: Scope) -> QuerySet[Collaboration]:
             collaboration=OuterRef("pk"), committee=scope.committee
         )
         queryset = queryset.filter(Exists(linked))
-    if scope.gmc is not None:
-        queryset = queryset.filter(involves_gmc(scope.gmc.pk))
+    if scope.centre is not None:
+        queryset = queryset.filter(involves_centre(scope.centre.pk))
     if scope.kind:
         queryset = queryset.filter(kind=scope.kind)
     return queryset
@@ -418,7 +421,7 @@ class Indicator:
     short_name: ClassVar[Promise]  # at most 31 characters: an Excel sheet's title
     effect: ClassVar[Effect]
     definition: ClassVar[Promise]
-    applies: ClassVar[frozenset[str]] = frozenset({"committee", "gmc", "kind"})
+    applies: ClassVar[frozenset[str]] = frozenset({"committee", "centre", "kind"})
     chart_type: ClassVar[str] = "bar"
     chart_stacked: ClassVar[bool] = False
 
@@ -772,10 +775,10 @@ class Collaborations(Indicator):
         "Started: collaborations whose start date falls in the period and that have left "
         "the planned status. Active: collaborations that ran on some day of the period, "
         "that is started on or before its last day and not ended (by their end date) "
-        "before its first day. A collaboration counts for a GMC when it is linked to the "
-        "GMC or one of the GMC's partners is a party, and for a region when the region is "
-        "a party or a partner of a linked GMC; one collaboration can count for several "
-        "committees, GMCs and regions."
+        "before its first day. A collaboration counts for a regional centre when it is "
+        "linked to the centre or one of the centre's partners is a party, and for a region "
+        "when the region is a party or a partner of a linked centre; one collaboration can "
+        "count for several committees, centres and regions."
     )
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
@@ -813,9 +816,9 @@ class Collaborations(Indicator):
             started=count_of(started.filter(Exists(committee_link))),
             active=count_of(active.filter(Exists(committee_link))),
         ).order_by(name_order())
-        gmcs = GMC.objects.annotate(
-            started=count_of(started.filter(involves_gmc(OuterRef(OuterRef("pk"))))),
-            active=count_of(active.filter(involves_gmc(OuterRef(OuterRef("pk"))))),
+        centres = Centre.objects.annotate(
+            started=count_of(started.filter(involves_centre(OuterRef(OuterRef("pk"))))),
+            active=count_of(active.filter(involves_centre(OuterRef(OuterRef("pk"))))),
         ).order_by(name_order())
         regions = (
             Organisation.objects.filter(kind=Organisation.Kind.REGION)
@@ -861,10 +864,10 @@ class Collaborations(Indicator):
                     (Row(c.name, [c.started, c.active]) for c in committees),
                 ),
                 table(
-                    "by_gmc",
-                    gettext("Collaborations by Genomic Medicine Center"),
-                    gettext("GMC"),
-                    (Row(g.name, [g.started, g.active]) for g in gmcs),
+                    "by_centre",
+                    gettext("Collaborations by regional centre"),
+                    gettext("Regional centre"),
+                    (Row(g.name, [g.started, g.active]) for g in centres),
                 ),
                 table(
                     "by_region",
@@ -892,8 +895,8 @@ class SeveralCompanies(Indicator):
     definition = _(
         "Of the collaborations active in the period (see “Collaborations started and "
         "active”), the share with two or more companies as parties: collaborations that "
-        "gather several companies around a question GMS and industry share, which the "
-        "strategy gives priority to."
+        "gather several companies around a question the infrastructure and industry share, "
+        "which the strategy gives priority to."
     )
     chart_type = "line"
 
@@ -1253,7 +1256,7 @@ def knowledge_exchange_provider() -> Callable[[Scope], QuerySet[Any]] | None:
     """The source of knowledge-exchange events, named by the setting
     EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER (a dotted path), or None until there is one.
 
-    The provider takes a Scope and answers a queryset of events within its committee, GMC
+    The provider takes a Scope and answers a queryset of events within its committee, centre
     and kind as far as it can tell them, annotated with `event_date` (a date) and
     `participant_count` (an integer); the indicator applies the period and aggregates.
     """
@@ -1267,8 +1270,8 @@ class KnowledgeExchange(Indicator):
     short_name = _("Knowledge exchange")
     effect = Effect.LEARNING
     definition = _(
-        "Meetings, seminars, workshops and other events where GMS and industry exchange "
-        "knowledge, held in the period, and the number of people who took part, from the "
+        "Meetings, seminars, workshops and other events where the infrastructure and industry "
+        "exchange knowledge, held in the period, and the number of people who took part, from the "
         "network's record of events. With a committee chosen, the events it took part in."
     )
     applies = frozenset({"committee"})
@@ -1312,11 +1315,11 @@ class NewCompanies(Indicator):
     short_name = _("New companies")
     effect = Effect.INTEREST
     definition = _(
-        "Companies whose first engagement with GMS falls in the period: the day their "
-        "first inquiry arrived or the day the first collaboration they are a company party "
-        "to was registered, whichever came first. With a committee, GMC or kind chosen, "
-        "the first engagement within that scope; inquiries name no GMC, so with a GMC "
-        "chosen only collaborations count."
+        "Companies whose first engagement with the infrastructure falls in the period: the day "
+        "their first inquiry arrived or the day the first collaboration they are a company "
+        "party to was registered, whichever came first. With a committee, regional centre or "
+        "kind chosen, the first engagement within that scope; inquiries name no centre, so "
+        "with a centre chosen only collaborations count."
     )
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
@@ -1329,7 +1332,7 @@ class NewCompanies(Indicator):
             parties.order_by("collaboration__created_at").values("collaboration__created_at")[:1],
             output_field=DateTimeField(),
         )
-        if scope.gmc is None:
+        if scope.centre is None:
             first_inquiry: Any = Subquery(
                 inquiries_in(scope)
                 .filter(organisation=OuterRef("pk"))

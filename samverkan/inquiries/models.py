@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
 
 from .querysets import InquiryQuerySet
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from samverkan.orgs.models import Committee
 
 
-class Gate(models.Model):
+class Gate(Sourced):
     """A yes/no condition every collaboration must meet (the strategy's gates)."""
 
     slug = models.SlugField(_("identifier"), unique=True)
@@ -39,7 +39,27 @@ class Gate(models.Model):
         return localized(self, "text")
 
 
-class PriorityCriterion(models.Model):
+class ScoreLevel(Sourced):
+    """What a score on the priority criteria means, written beside it on the assessment."""
+
+    score = models.PositiveSmallIntegerField(_("score"), unique=True)
+    meaning_sv = models.CharField(_("meaning (Swedish)"), max_length=300)
+    meaning_en = models.CharField(_("meaning (English)"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("score level")
+        verbose_name_plural = _("score levels")
+        ordering = ["score"]
+
+    def __str__(self) -> str:
+        return f"{self.score}: {self.meaning}"
+
+    @property
+    def meaning(self) -> str:
+        return localized(self, "meaning")
+
+
+class PriorityCriterion(Sourced):
     """A scored criterion that gives a collaboration priority; its weight feeds the formula."""
 
     slug = models.SlugField(_("identifier"), unique=True)
@@ -70,7 +90,7 @@ class PriorityCriterion(models.Model):
 
 
 class ReferenceCounter(models.Model):
-    """The last number handed out per prefix and year, for references like GMS-2026-00042."""
+    """The last number handed out per prefix and year, for references like REF-2026-00042."""
 
     prefix = models.CharField(max_length=10)
     year = models.PositiveSmallIntegerField()
@@ -304,7 +324,7 @@ class Assessment(TimeStampedModel, VersionedModel):
         null=True,
         related_name="+",
     )
-    goals = models.ManyToManyField("strategy.Goal", verbose_name=_("GMS goals served"), blank=True)
+    goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals served"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     gates_passed = models.BooleanField(_("all gates met"), default=False)
     priority = models.DecimalField(

@@ -32,7 +32,7 @@ from .forms import (
     SenderReplyForm,
 )
 from .matching import suggest_committees
-from .models import Assessment, Inquiry, PriorityCriterion, Routing
+from .models import Assessment, Inquiry, PriorityCriterion, Routing, ScoreLevel
 
 ALL_ROLES = tuple(Role.values)
 
@@ -315,6 +315,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             for score in existing.scores.all():
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
+    score_levels = list(ScoreLevel.objects.all())
     return render(
         request,
         "inquiries/assess.html",
@@ -324,6 +325,12 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "form": form,
             "existing": existing,
             "formula": PriorityCriterion.formula(form.criteria),
+            "score_levels": score_levels,
+            "assumptions": [
+                fact
+                for fact in [*form.gates, *form.criteria, *score_levels]
+                if fact.awaits_confirmation
+            ],
         },
     )
 

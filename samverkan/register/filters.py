@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
 from . import search
@@ -37,15 +37,15 @@ class RegisterFilter(django_filters.FilterSet):
         to_field_name="slug",
         field_name="committees",
     )
-    gmc = django_filters.ModelChoiceFilter(
-        label=_("Genomic Medicine Center"),
-        queryset=GMC.objects.all(),
+    centre = django_filters.ModelChoiceFilter(
+        label=_("Regional centre"),
+        queryset=Centre.objects.all(),
         to_field_name="slug",
-        field_name="gmcs",
+        field_name="centres",
     )
     party = django_filters.ModelChoiceFilter(
         label=_("Region or university"),
-        queryset=Organisation.objects.gms_parties(),
+        queryset=Organisation.objects.infrastructure_parties(),
         field_name="organisations",
     )
     company = django_filters.ModelChoiceFilter(
@@ -64,7 +64,7 @@ class RegisterFilter(django_filters.FilterSet):
 
     class Meta:
         model = RegisterEntry
-        fields = ["q", "kind", "status", "committee", "gmc", "party", "company", "goal", "year"]
+        fields = ["q", "kind", "status", "committee", "centre", "party", "company", "goal", "year"]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.apply(queryset, value)

@@ -25,6 +25,7 @@ from samverkan.collaborations.access import get_collaboration_for_user
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
+from samverkan.core.models import Infrastructure
 from samverkan.core.pagination import paginate
 from samverkan.orgs.models import Committee
 
@@ -42,10 +43,10 @@ EXPORT_COLUMNS = [
     "status",
     "start_date",
     "end_date",
-    "gms_parties",
+    "infrastructure_parties",
     "companies",
     "committees",
-    "gmcs",
+    "centres",
     "goals",
     "funding_applied",
     "funding_granted",
@@ -58,7 +59,7 @@ EXPORT_COLUMNS = [
 def published_entries() -> QuerySet[RegisterEntry]:
     return RegisterEntry.objects.published().prefetch_related(
         Prefetch("committees", queryset=Committee.objects.order_by("name_sv")),
-        "gmcs",
+        "centres",
         "goals",
     )
 
@@ -83,7 +84,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
     """A published entry for anyone; one in preview only for its parties and staff."""
     entry: RegisterEntry = get_object_or_404(
-        RegisterEntry.objects.prefetch_related("committees", "gmcs", "goals", "changes"),
+        RegisterEntry.objects.prefetch_related("committees", "centres", "goals", "changes"),
         collaboration_id=collaboration_id,
     )
     if entry.state == RegisterEntry.State.PUBLISHED:
@@ -152,10 +153,10 @@ def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
         "status": entry.status,
         "start_date": entry.start_date.isoformat() if entry.start_date else "",
         "end_date": entry.end_date.isoformat() if entry.end_date else "",
-        "gms_parties": entry.parties_text,
+        "infrastructure_parties": entry.parties_text,
         "companies": entry.companies_text,
         "committees": ", ".join(c.slug for c in entry.committees.all()),
-        "gmcs": ", ".join(g.slug for g in entry.gmcs.all()),
+        "centres": ", ".join(g.slug for g in entry.centres.all()),
         "goals": ", ".join(str(g.number) for g in entry.goals.all()),
         "funding_applied": "; ".join(f"{v:.2f} {k}" for k, v in sorted(applied.items())),
         "funding_granted": "; ".join(f"{v:.2f} {k}" for k, v in sorted(granted.items())),
@@ -223,7 +224,11 @@ class RegisterFeed(Feed):
 
     feed_type = Atom1Feed
     title = gettext_lazy("Samverkan: collaborations in the transparency register")
-    subtitle = gettext_lazy("Collaborations between Genomic Medicine Sweden and industry.")
+
+    def subtitle(self) -> str:
+        return _("Collaborations between %(name)s and industry.") % {
+            "name": Infrastructure.current().name
+        }
 
     def link(self) -> str:
         return reverse("register:list")

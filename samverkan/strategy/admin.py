@@ -8,12 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
 from .models import Action, Area, Goal, Point, PointCollaboration, Source, Strategy
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
-    list_display = ("number", "text_sv", "text_en")
+class GoalAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "text_sv", "text_en", "source", awaits_confirmation)
 
 
 class VersionBumpingAdmin(SimpleHistoryAdmin):
