@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "samverkan.notifications",
     "samverkan.privacy",
     "samverkan.api",
+    "samverkan.site",
+    "samverkan.demo",
+    "samverkan.reference",
 ]
 
 MIDDLEWARE = [
@@ -172,13 +175,14 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_ENABLED = not TESTING
 
-# Public intake: per-address limit on inquiries (django-ratelimit syntax).
+# Public intake: per-address limit on inquiries, as count/period (s, m, h, d).
 INTAKE_RATE_LIMIT = os.environ.get("INTAKE_RATE_LIMIT", "20/h")
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
-RATELIMIT_USE_CACHE = "default"
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # the database cache is shared, if slow
-# Behind a proxy, set to the header that carries the client address.
-RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# Behind a proxy, the request header that carries the client address (for example
+# HTTP_X_FORWARDED_FOR); RATELIMIT_IP_META_KEY is its older name.
+CLIENT_IP_META_KEY = (
+    os.environ.get("CLIENT_IP_META_KEY") or os.environ.get("RATELIMIT_IP_META_KEY") or None
+)
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -231,6 +235,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samverkan@localhost")
 # How many times the worker tries an e-mail before it gives up and flags it.
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
+# A mail server that accepts and never answers must not hold a worker for long.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# A message claimed for sending this long ago belongs to a worker that died: send again.
+EMAIL_CLAIM_TIMEOUT = int(os.environ.get("EMAIL_CLAIM_TIMEOUT", "600"))
 
 # Every script, style, font and image comes from this origin.
 CONTENT_SECURITY_POLICY = {

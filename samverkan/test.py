@@ -17,10 +17,10 @@ from django.test import TestCase
 from django.utils import translation
 
 from samverkan.accounts.models import Role, User
-from samverkan.core.reference import load_reference
 from samverkan.inquiries import actions
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion
 from samverkan.orgs.models import Committee, Organisation
+from samverkan.reference.loader import load_reference
 
 
 def valid_orgnr(first_nine: str) -> str:

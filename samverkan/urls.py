@@ -4,7 +4,7 @@ from django.urls import include, path
 from samverkan.api.api import api
 
 urlpatterns = [
-    path("", include("samverkan.core.urls")),
+    path("", include("samverkan.site.urls")),
     path("inquiries/", include("samverkan.inquiries.urls")),
     path("collaborations/", include("samverkan.collaborations.urls")),
     path("needs/", include("samverkan.needs.urls")),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("settings/tokens/", include("samverkan.api.urls")),
     path("notifications/", include("samverkan.notifications.urls")),
     path("privacy/", include("samverkan.privacy.urls")),
-    path("account/", include("samverkan.accounts.urls")),
+    path("account/", include("samverkan.site.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -24,6 +24,8 @@ fi
 echo "== static checks"
 $V/ruff check .
 $V/ruff format --check .
+# The direction of imports: [tool.importlinter] in pyproject.toml, docs/architecture.md.
+$V/lint-imports --no-cache
 $V/mypy samverkan
 $V/python manage.py compilemessages -l sv --ignore=.venv -v 0
 $V/python manage.py check --fail-level WARNING

@@ -28,6 +28,7 @@ from samverkan.collaborations.models import (
     FollowUpAnswer,
 )
 from samverkan.core.models import OutboundEmail
+from samverkan.orgs import linking
 from samverkan.orgs.models import Organisation
 from samverkan.test import ACME_NUMBER, OTHER_NUMBER, BaseTestCase, valid_orgnr
 
@@ -326,7 +327,7 @@ class LinkRequestTestCase(AccountsTestCase):
         response = self.decide(link_request, "approve")
         self.assertNotContains(response, 'name="decision"', status_code=200)
         with self.assertRaisesMessage(ValidationError, "already been decided"):
-            actions.do_approve_link_request(link_request, self.alice)
+            linking.do_approve_link_request(link_request, self.alice)
 
         self.login(nina)
         page = self.client.get("/account/")
@@ -338,8 +339,8 @@ class LinkRequestTestCase(AccountsTestCase):
 
     def test_only_coordinators_and_admins_decide(self):
         nina = self.company_user("nina")
-        link_request = actions.do_request_organisation_link(
-            nina, actions.LinkRequestData("Acme", organisation_number=ACME_NUMBER), language="sv"
+        link_request = linking.do_request_organisation_link(
+            nina, linking.LinkRequestData("Acme", organisation_number=ACME_NUMBER), language="sv"
         )
         for user in [self.bob, self.carol, self.dave, self.mallory, self.oscar, nina]:
             self.login(user)
@@ -347,7 +348,7 @@ class LinkRequestTestCase(AccountsTestCase):
                 self.assertEqual(self.client.get("/account/link-requests/").status_code, 403)
                 self.assertEqual(self.decide(link_request, "approve").status_code, 403)
             with self.assertRaises(PermissionDenied):
-                actions.do_approve_link_request(link_request, user)
+                linking.do_approve_link_request(link_request, user)
         self.client.logout()
         self.assertEqual(self.decide(link_request, "approve").status_code, 302)
         link_request.refresh_from_db()
@@ -370,22 +371,22 @@ class LinkRequestTestCase(AccountsTestCase):
         self.assertContains(response, "two-letter country code")
         self.assertFalse(OrganisationLinkRequest.objects.exists())
         with self.assertRaises(ValidationError):
-            actions.do_request_organisation_link(
+            linking.do_request_organisation_link(
                 nina,
-                actions.LinkRequestData("Acme", organisation_number="556677-8890"),
+                linking.LinkRequestData("Acme", organisation_number="556677-8890"),
                 language="sv",
             )
 
     def test_one_request_at_a_time_and_none_once_linked(self):
         nina = self.company_user("nina")
-        data = actions.LinkRequestData("Acme", organisation_number=ACME_NUMBER)
-        actions.do_request_organisation_link(nina, data, language="en")
+        data = linking.LinkRequestData("Acme", organisation_number=ACME_NUMBER)
+        linking.do_request_organisation_link(nina, data, language="en")
         with self.assertRaisesMessage(ValidationError, "already have a request"):
-            actions.do_request_organisation_link(nina, data, language="en")
+            linking.do_request_organisation_link(nina, data, language="en")
         with self.assertRaisesMessage(ValidationError, "already linked"):
-            actions.do_request_organisation_link(self.carol, data, language="en")
+            linking.do_request_organisation_link(self.carol, data, language="en")
         with self.assertRaises(PermissionDenied):
-            actions.do_request_organisation_link(self.alice, data, language="en")
+            linking.do_request_organisation_link(self.alice, data, language="en")
         self.login(self.carol)
         response = self.ask_link(organisation_number=ACME_NUMBER)
         self.assertRedirects(response, "/account/", fetch_redirect_response=False)
@@ -417,16 +418,16 @@ class LinkRequestTestCase(AccountsTestCase):
         self.assertContains(response, "is a party of GMS")
         self.assertContains(response, 'value="Region Skåne"')
         with self.assertRaisesMessage(ValidationError, "GMS party"):
-            actions.do_request_organisation_link(
+            linking.do_request_organisation_link(
                 nina,
-                actions.LinkRequestData("Region Skåne", organisation_number=number),
+                linking.LinkRequestData("Region Skåne", organisation_number=number),
                 language="sv",
             )
 
     def test_the_admin_approves_through_the_action(self):
         nina = self.company_user("nina")
-        link_request = actions.do_request_organisation_link(
-            nina, actions.LinkRequestData("Acme", organisation_number=ACME_NUMBER), language="sv"
+        link_request = linking.do_request_organisation_link(
+            nina, linking.LinkRequestData("Acme", organisation_number=ACME_NUMBER), language="sv"
         )
         self.login(self.erin)
         self.assertContains(self.client.get("/admin/accounts/organisationlinkrequest/"), "Acme")

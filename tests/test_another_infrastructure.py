@@ -24,10 +24,10 @@ from samverkan.collaborations import actions as collaboration_actions
 from samverkan.collaborations.models import Collaboration, CollaborationParty
 from samverkan.core.actions import do_confirm_assumptions
 from samverkan.core.models import Infrastructure, OutboundEmail, Parameter
-from samverkan.core.reference import load_reference
 from samverkan.inquiries import actions
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, ScoreLevel
 from samverkan.orgs.models import Centre, Committee, Organisation
+from samverkan.reference.loader import load_reference
 from samverkan.register import actions as register_actions
 from samverkan.register.models import RegisterEntry
 from samverkan.strategy.models import Goal
@@ -201,6 +201,10 @@ class WalkTestCase(BiobankPackTestCase):
             collaboration_actions.PartyData(region, CollaborationParty.Role.INFRASTRUCTURE),
         )
         collaboration.centres.set(Centre.objects.filter(slug="norrfjall"))
+        Collaboration.objects.filter(pk=collaboration.pk).update(
+            start_date=timezone.localdate(), summary="Prover från två noder i ett pilotprojekt."
+        )
+        collaboration.refresh_from_db()
         collaboration_actions.do_change_collaboration_status(
             collaboration, self.coordinator, Collaboration.Status.ACTIVE
         )
@@ -310,8 +314,10 @@ class AssumptionTestCase(TestCase):
 
     def test_the_admin_confirms_the_selected_assumptions(self) -> None:
         self.client.force_login(self.admin)
-        listing = self.client.get("/admin/agreements/agreementprinciple/")
-        self.assertContains(listing, "assumed, confirm with the infrastructure")
+        listing = self.client.get(
+            "/admin/agreements/agreementprinciple/", HTTP_ACCEPT_LANGUAGE="en"
+        )
+        self.assertContains(listing, "Assumed, confirm with the infrastructure")
         ids = list(AgreementPrinciple.objects.values_list("pk", flat=True)[:2])
         response = self.client.post(
             "/admin/agreements/agreementprinciple/",

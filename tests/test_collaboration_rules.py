@@ -391,7 +391,15 @@ class PeriodicSweepTestCase(TransactionTestCase):
         finished = DBTaskResult.objects.get(status="SUCCESSFUL")
         self.assertEqual(
             finished.return_value,
-            {"agreements": 0, "follow_ups": 0, "published": 0, "digests": 0, "anonymised": 0},
+            {
+                "agreements": 0,
+                "follow_ups": 0,
+                "published": 0,
+                "digests": 0,
+                "anonymised": 0,
+                "emails_requeued": 0,
+                "rate_counters_deleted": 0,
+            },
         )
         waiting = DBTaskResult.objects.get(status="READY")
         self.assertGreater(waiting.run_after, timezone.now())

@@ -32,7 +32,6 @@ from samverkan.collaborations.models import (
     FollowUp,
     FundingApplication,
 )
-from samverkan.core.reference import load_reference
 from samverkan.effects import actions
 from samverkan.effects.indicators import (
     INDICATORS,
@@ -45,6 +44,7 @@ from samverkan.effects.models import Report
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Centre, Committee, Organisation
+from samverkan.reference.loader import load_reference
 from samverkan.test import BaseTestCase
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")

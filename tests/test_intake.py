@@ -8,9 +8,9 @@ from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from samverkan.core.models import OutboundEmail
-from samverkan.core.reference import load_reference
 from samverkan.inquiries.models import Inquiry, StatusChange
 from samverkan.orgs.models import Contact, Organisation
+from samverkan.reference.loader import load_reference
 from samverkan.test import ACME_NUMBER, BaseTestCase, intake_payload, submit_inquiry
 
 REFERENCE = re.compile(r"GMS-\d{4}-\d{5}")

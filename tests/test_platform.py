@@ -14,10 +14,10 @@ from samverkan.collaborations.models import (
     CommunicationActivity,
     FundingApplication,
 )
-from samverkan.core.demo import load_demo
-from samverkan.core.reference import load_reference
+from samverkan.demo.story import load_demo
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, StatusChange
 from samverkan.orgs.models import Centre, Committee, Organisation
+from samverkan.reference.loader import load_reference
 from samverkan.strategy.models import Goal
 from samverkan.test import BaseTestCase
 

@@ -14,7 +14,7 @@ from samverkan.core.http import ApiRequest
 from samverkan.inquiries import actions
 from samverkan.inquiries.filters import InquiryFilter
 from samverkan.inquiries.forms import IntakeForm
-from samverkan.inquiries.matching import suggest_committees
+from samverkan.inquiries.matching import committee_suggestions
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, Routing
 from samverkan.inquiries.views import intake_rate_limited
 from samverkan.orgs.models import Committee
@@ -134,7 +134,7 @@ def inquiry_suggestions(request: ApiRequest, inquiry_id: int) -> list[dict]:
         return []
     return [
         {"committee": m.key.slug, "score": m.score, "terms": m.terms}
-        for m in suggest_committees(f"{inquiry.title} {inquiry.description}")
+        for m in committee_suggestions(inquiry)
     ]
 
 

@@ -13,6 +13,7 @@ from samverkan.inquiries.matching import (
     suggest_needs,
     suggest_organisations_for_need,
 )
+from samverkan.inquiries.models import DESCRIPTION_MAX_LENGTH
 from samverkan.needs.models import Need
 
 from .schemas import ErrorOut
@@ -22,7 +23,8 @@ router = Router(tags=["matching"])
 
 # Those who route inquiries and answer for needs; company users and viewers may not.
 MATCHING_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.COMMITTEE)
-MAX_TEXT = 20_000
+# A title and a description at most, as the intake takes them.
+MAX_TEXT = 200 + DESCRIPTION_MAX_LENGTH
 
 
 class MatchIn(Schema):

@@ -4,6 +4,12 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from samverkan.inquiries.models import (
+    DESCRIPTION_MAX_LENGTH,
+    DETAIL_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+)
+
 
 class ErrorOut(Schema):
     detail: str
@@ -47,22 +53,24 @@ class CriterionOut(Schema):
 
 
 class IntakeIn(Schema):
-    """Field names are those of the form at /inquiries/new/."""
+    """Field names are those of the form at /inquiries/new/, with the same limits."""
 
-    organisation_name: str = ""
-    organisation_number: str = ""
-    foreign_identifier: str = ""
-    country: str = ""
-    contact_name: str = ""
-    contact_email: str = ""
-    title: str = ""
-    description: str = ""
-    kinds: list[str] = []
-    committees: list[str] = Field([], description="Committee ids from the reference data")
+    organisation_name: str = Field("", max_length=200)
+    organisation_number: str = Field("", max_length=20)
+    foreign_identifier: str = Field("", max_length=64)
+    country: str = Field("", max_length=2)
+    contact_name: str = Field("", max_length=200)
+    contact_email: str = Field("", max_length=254)
+    title: str = Field("", max_length=200)
+    description: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
+    kinds: list[str] = Field([], max_length=20)
+    committees: list[str] = Field(
+        [], max_length=50, description="Committee ids from the reference data"
+    )
     need: int | None = None
-    resources_offered: str = ""
-    mutual_benefit: str = ""
-    other_companies: str = ""
+    resources_offered: str = Field("", max_length=DETAIL_MAX_LENGTH)
+    mutual_benefit: str = Field("", max_length=DETAIL_MAX_LENGTH)
+    other_companies: str = Field("", max_length=DETAIL_MAX_LENGTH)
     operations_in_sweden: bool = False
     consent: bool = False
 
@@ -122,30 +130,30 @@ class VersionIn(Schema):
 
 
 class RequestInformationIn(VersionIn):
-    body: str
+    body: str = Field(..., max_length=MESSAGE_MAX_LENGTH)
 
 
 class RouteIn(VersionIn):
-    committees: list[str]
-    note: str = ""
+    committees: list[str] = Field(..., max_length=50)
+    note: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class DecisionIn(VersionIn):
     decision: str = Field(..., description="accepted, declined, parked or withdrawn")
-    reason: str = ""
+    reason: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class GateAnswerIn(Schema):
     met: bool
-    comment: str = ""
+    comment: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class AssessmentIn(Schema):
     version: int | None = Field(None, description="The version you revise; empty when new")
-    gates: dict[str, GateAnswerIn]
-    scores: dict[str, int]
-    goals: list[int] = []
-    comment: str = ""
+    gates: dict[str, GateAnswerIn] = Field(..., max_length=50)
+    scores: dict[str, int] = Field(..., max_length=50)
+    goals: list[int] = Field([], max_length=50)
+    comment: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 
 class AssessmentOut(Schema):

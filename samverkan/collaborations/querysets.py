@@ -1,6 +1,7 @@
 import datetime
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
@@ -18,7 +19,7 @@ class CollaborationQuerySet(models.QuerySet):
         if user.reads_everything:
             return self.all()
         if user.role == Role.COMMITTEE:
-            from .models import Collaboration
+            Collaboration = self.model
 
             through = Collaboration.committees.through
             mine = through.objects.filter(
@@ -26,7 +27,7 @@ class CollaborationQuerySet(models.QuerySet):
             )
             return self.filter(models.Exists(mine))
         if user.role == Role.COMPANY and user.organisation_id:
-            from .models import CollaborationParty
+            CollaborationParty = apps.get_model("collaborations", "CollaborationParty")
 
             party = CollaborationParty.objects.filter(
                 collaboration_id=models.OuterRef("pk"), organisation_id=user.organisation_id

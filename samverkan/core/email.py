@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from .models import Infrastructure, OutboundEmail
+from .tasks import send_outbound_email
 
 
 def queue_email(to: str, template: str, context: dict[str, Any], language: str) -> OutboundEmail:
@@ -13,8 +14,6 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     The template renders the subject on its first line and the body after it, in the
     recipient's language, not the language of whoever triggered the mail.
     """
-    from .tasks import send_outbound_email
-
     context = {"infrastructure": Infrastructure.current(), **context}
     with translation.override(language):
         rendered = render_to_string(template, context).strip()

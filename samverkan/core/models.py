@@ -66,6 +66,7 @@ class OutboundEmail(TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -78,6 +79,8 @@ class OutboundEmail(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When a worker took it for sending; a claim that grows old is a worker that died.
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbound e-mail")
@@ -244,6 +247,17 @@ class Infrastructure(models.Model):
             re.IGNORECASE,
         )
         return any(pattern.search(text or "") for text in texts)
+
+
+class RateCounter(models.Model):
+    """Requests one client made in one time window (see samverkan.core.ratelimit)."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 class Parameter(Sourced):

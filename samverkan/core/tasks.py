@@ -2,12 +2,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import get_connection, send_mail
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
 from .models import Infrastructure, OutboundEmail
+from .periodic import periodic_jobs
+from .ratelimit import delete_expired_counters
 
 logger = logging.getLogger(__name__)
 
@@ -17,39 +19,89 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
+def claim_outbound_email(email_id: int) -> OutboundEmail | None:
+    """Take one pending e-mail for this worker, or None when another has it or it is done.
+
+    One conditional UPDATE, no lock held afterwards: a mail server that stalls must not
+    keep a transaction (on SQLite, the whole database) waiting. A claim older than
+    EMAIL_CLAIM_TIMEOUT belongs to a worker that died while sending, and is taken over.
+    """
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    claimed = (
+        OutboundEmail.objects.filter(pk=email_id)
+        .filter(
+            Q(status=OutboundEmail.Status.PENDING)
+            | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=stale)
+        )
+        .update(
+            status=OutboundEmail.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    )
+    return OutboundEmail.objects.get(pk=email_id) if claimed else None
+
+
 @task(queue_name="email")
 def send_outbound_email(email_id: int) -> str:
-    """Send one e-mail from the outbox; on failure keep it and try again later."""
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.status != OutboundEmail.Status.PENDING:
-            return "skipped"
-        email.attempts += 1
-        try:
-            send_mail(email.subject, email.body, Infrastructure.current().sender, [email.to])
-        except Exception as exc:
-            # The id and the error class only: the address is personal data.
-            logger.warning(
-                "E-mail %s failed on attempt %s: %s",
-                email.pk,
-                email.attempts,
-                type(exc).__name__,
-            )
-            email.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-            email.save(update_fields=["attempts", "last_error", "status", "updated_at"])
-        else:
-            email.status = OutboundEmail.Status.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-            email.save(update_fields=["attempts", "last_error", "status", "sent_at", "updated_at"])
-            return "sent"
-    if email.status == OutboundEmail.Status.FAILED:
-        return "failed"
-    run_after = timezone.now() + retry_delay(email.attempts)
-    send_outbound_email.using(run_after=run_after).enqueue(email_id)
-    return "retry"
+    """Send one e-mail from the outbox; on failure keep it and try again later.
+
+    Claimed in one short statement, sent outside any transaction with the SMTP timeout,
+    and the outcome recorded in another short statement.
+    """
+    email = claim_outbound_email(email_id)
+    if email is None:
+        return "skipped"
+    sender = Infrastructure.current().sender
+    try:
+        send_mail(
+            email.subject,
+            email.body,
+            sender,
+            [email.to],
+            connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+        )
+    except Exception as exc:
+        # The id and the error class only: the address is personal data.
+        logger.warning(
+            "E-mail %s failed on attempt %s: %s", email.pk, email.attempts, type(exc).__name__
+        )
+        failed = email.attempts >= settings.EMAIL_MAX_ATTEMPTS
+        status = OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.PENDING
+        OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING).update(
+            status=status,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        if failed:
+            return "failed"
+        run_after = timezone.now() + retry_delay(email.attempts)
+        send_outbound_email.using(run_after=run_after).enqueue(email_id)
+        return "retry"
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        claimed_at=None,
+        updated_at=timezone.now(),
+    )
+    return "sent"
+
+
+def requeue_stalled_emails() -> int:
+    """Hand e-mails whose worker died mid-send back to the worker; how many."""
+    stale = timezone.now() - datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    ids = list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.SENDING, claimed_at__lt=stale
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for email_id in ids:
+        send_outbound_email.enqueue(email_id)
+    return len(ids)
 
 
 SWEEP_INTERVAL = datetime.timedelta(hours=6)
@@ -57,20 +109,16 @@ SWEEP_INTERVAL = datetime.timedelta(hours=6)
 
 @task()
 def run_periodic_sweeps() -> dict[str, int]:
-    """Send due reminders, then plan the next sweep: the worker's own clock."""
-    from samverkan.collaborations.reminders import send_due_reminders
-    from samverkan.notifications.actions import send_digests
-    from samverkan.privacy.actions import anonymise_old_declined_inquiries
-    from samverkan.register.actions import publish_due_entries
-
+    """Run every app's periodic job, then plan the next sweep: the worker's own clock."""
     today = timezone.localdate()
     try:
-        return {
-            **send_due_reminders(today),
-            "published": publish_due_entries(today),
-            "digests": send_digests(today),
-            "anonymised": anonymise_old_declined_inquiries(today),
-        }
+        counts: dict[str, int] = {}
+        for _name, job in periodic_jobs():
+            counts.update(job(today))
+        # Core's own housekeeping, after the apps' jobs.
+        counts["emails_requeued"] = requeue_stalled_emails()
+        counts["rate_counters_deleted"] = delete_expired_counters()
+        return counts
     finally:
         run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import READ_ALL_ROLES, User
+from samverkan.core.queue import enqueue_on_commit
 
 from . import export
 from .indicators import INDICATORS, Interval, Result, Scope
@@ -22,8 +23,6 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def do_request_report(actor: User, scope: Scope, *, language: str, format: str) -> Report:
     """Queue a report for the period and filters; the worker builds it once this commits."""
-    from .tasks import build_report
-
     if not actor.has_role(*READ_ALL_ROLES):
         raise PermissionDenied
     if language not in dict(settings.LANGUAGES):
@@ -40,7 +39,7 @@ def do_request_report(actor: User, scope: Scope, *, language: str, format: str) 
         language=language,
         format=format,
     )
-    transaction.on_commit(lambda: build_report.enqueue(report.pk))
+    enqueue_on_commit("samverkan.effects.tasks.build_report", report.pk)
     return report
 
 

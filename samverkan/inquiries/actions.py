@@ -34,6 +34,7 @@ from .models import (
     StatusChange,
     priority_from_scores,
 )
+from .tasks import suggest_committees_for_inquiry
 
 if TYPE_CHECKING:
     from samverkan.needs.models import Need
@@ -135,6 +136,10 @@ def _organisation_for(data: IntakeData) -> Organisation:
     return org
 
 
+def _enqueue_suggestions(inquiry_id: int) -> None:
+    transaction.on_commit(lambda: suggest_committees_for_inquiry.enqueue(inquiry_id))
+
+
 def do_submit_inquiry(
     data: IntakeData, *, language: str, idempotency_key: str | None = None
 ) -> tuple[Inquiry, bool]:
@@ -179,6 +184,7 @@ def do_submit_inquiry(
                 committees.append(data.need.committee)
             inquiry.requested_committees.set(committees)
             StatusChange.objects.create(inquiry=inquiry, to_status=Status.RECEIVED)
+            _enqueue_suggestions(inquiry.pk)
             _email_sender(inquiry, "inquiries/email/acknowledgement.txt")
             notify(
                 User.objects.filter(role__in=STAFF_ROLES),

@@ -12,7 +12,14 @@ from samverkan.orgs.models import Committee
 from samverkan.strategy.models import Goal
 
 from .actions import AssessmentInput, IntakeData
-from .models import Gate, Inquiry, PriorityCriterion
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    DETAIL_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    Gate,
+    Inquiry,
+    PriorityCriterion,
+)
 
 
 class CommitteeChoiceField(forms.ModelMultipleChoiceField):
@@ -26,7 +33,9 @@ class IntakeForm(OrganisationIdentityFields):
     contact_name = forms.CharField(label=_("Contact person"), max_length=200)
     contact_email = forms.EmailField(label=_("E-mail"))
     title = forms.CharField(label=_("Title of your proposal"), max_length=200)
-    description = forms.CharField(label=_("What do you propose?"), widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("What do you propose?"), max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea
+    )
     kinds = forms.MultipleChoiceField(
         label=_("Kind of collaboration"),
         choices=CollaborationKind.choices,
@@ -46,15 +55,20 @@ class IntakeForm(OrganisationIdentityFields):
         required=False,
     )
     resources_offered = forms.CharField(
-        label=_("Resources you offer"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Resources you offer"),
+        max_length=DETAIL_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     mutual_benefit = forms.CharField(
         label=_("The benefit for both parties"),
+        max_length=DETAIL_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
     other_companies = forms.CharField(
         label=_("Other companies involved"),
+        max_length=DETAIL_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
@@ -158,12 +172,18 @@ class AssignForm(VersionedForm):
 
 class RequestInformationForm(VersionedForm):
     body = forms.CharField(
-        label=_("What do you need to know?"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What do you need to know?"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class SenderReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
 
 
 class RouteForm(VersionedForm):
@@ -175,6 +195,7 @@ class RouteForm(VersionedForm):
     )
     note = forms.CharField(
         label=_("Note to the committees"),
+        max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
@@ -188,6 +209,7 @@ class DecisionForm(VersionedForm):
     )
     reason = forms.CharField(
         label=_("Reason, sent to the company"),
+        max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
@@ -204,7 +226,10 @@ class AssessmentForm(forms.Form):
         required=False,
     )
     comment = forms.CharField(
-        label=_("Overall comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Overall comment"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -219,7 +244,10 @@ class AssessmentForm(forms.Form):
                 error_messages={"required": _("Answer yes or no.")},
             )
             self.fields[f"gate_{gate.pk}_comment"] = forms.CharField(
-                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+                label=_("Comment"),
+                max_length=MESSAGE_MAX_LENGTH,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(

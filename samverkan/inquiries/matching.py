@@ -95,6 +95,42 @@ def suggest_committees(text: str, limit: int = 5) -> list[Match]:
     return committee_index((c, c) for c in Committee.objects.all()).search(text, limit)
 
 
+def inquiry_text(inquiry: Inquiry) -> str:
+    return f"{inquiry.title} {inquiry.description}"
+
+
+def store_committee_suggestions(inquiry: Inquiry) -> list[dict[str, Any]]:
+    """Match the inquiry's text to the committees once and keep the result on it.
+
+    Written with an update, not save(): it is bookkeeping, not an edit, and must neither
+    bump the version a coordinator's form holds nor add a history entry.
+    """
+    stored = [
+        {"committee": m.key.slug, "score": round(m.score, 3), "terms": m.terms, "tags": m.tags}
+        for m in suggest_committees(inquiry_text(inquiry))
+    ]
+    Inquiry.objects.filter(pk=inquiry.pk).update(suggested_committees=stored)
+    inquiry.suggested_committees = stored
+    return stored
+
+
+def committee_suggestions(inquiry: Inquiry) -> list[Match]:
+    """The inquiry's suggested committees, best first, each Match.key a Committee.
+
+    Read from what intake stored; an inquiry from before that (or whose worker has not
+    run yet) is matched now, once.
+    """
+    stored = inquiry.suggested_committees
+    if stored is None:
+        stored = store_committee_suggestions(inquiry)
+    committees = Committee.objects.in_bulk([s["committee"] for s in stored], field_name="slug")
+    return [
+        Match(committees[s["committee"]], s["score"], s["terms"], s.get("tags", []))
+        for s in stored
+        if s["committee"] in committees
+    ]
+
+
 def suggest_needs(text: str, limit: int = 5) -> list[Match]:
     """Best-matching published needs first; each Match.key is a Need."""
     needs = Need.objects.published().select_related("committee").order_by("-created_at")

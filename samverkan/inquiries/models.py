@@ -17,6 +17,12 @@ from .querysets import InquiryQuerySet
 if TYPE_CHECKING:
     from samverkan.orgs.models import Committee
 
+# Free text is bounded everywhere it enters (form, API schema, model): a proposal fits in
+# a few pages, and unbounded text costs every view that reads or matches it.
+DESCRIPTION_MAX_LENGTH = 5000
+DETAIL_MAX_LENGTH = 2000
+MESSAGE_MAX_LENGTH = 5000
+
 
 class Gate(Sourced):
     """A yes/no condition every collaboration must meet (the strategy's gates)."""
@@ -190,7 +196,7 @@ class Inquiry(TimeStampedModel, VersionedModel):
     contact_name = models.CharField(_("contact person"), max_length=200)
     contact_email = models.EmailField(_("contact e-mail"))
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("what you propose"))
+    description = models.TextField(_("what you propose"), max_length=DESCRIPTION_MAX_LENGTH)
     kinds = models.JSONField(_("kinds of collaboration"), default=list)
     requested_committees = models.ManyToManyField(
         "orgs.Committee",
@@ -206,9 +212,13 @@ class Inquiry(TimeStampedModel, VersionedModel):
         blank=True,
         related_name="inquiries",
     )
-    resources_offered = models.TextField(_("resources offered"), blank=True)
-    mutual_benefit = models.TextField(_("mutual benefit"), blank=True)
-    other_companies = models.TextField(_("other companies involved"), blank=True)
+    resources_offered = models.TextField(
+        _("resources offered"), max_length=DETAIL_MAX_LENGTH, blank=True
+    )
+    mutual_benefit = models.TextField(_("mutual benefit"), max_length=DETAIL_MAX_LENGTH, blank=True)
+    other_companies = models.TextField(
+        _("other companies involved"), max_length=DETAIL_MAX_LENGTH, blank=True
+    )
     operations_in_sweden = models.BooleanField(
         _("has or plans operations in Sweden"), default=False
     )
@@ -216,6 +226,12 @@ class Inquiry(TimeStampedModel, VersionedModel):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="sv"
     )
     consent_at = models.DateTimeField(_("consent given"))
+
+    # The committees the text matches, worked out once after intake (matching costs more
+    # than a page view should): [{"committee": slug, "score", "terms", "tags"}].
+    suggested_committees = models.JSONField(
+        _("suggested committees"), null=True, blank=True, editable=False
+    )
 
     # Intake bookkeeping.
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
@@ -239,7 +255,9 @@ class Inquiry(TimeStampedModel, VersionedModel):
     )
     first_response_at = models.DateTimeField(_("first answer"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decision_reason = models.TextField(
+        _("reason for the decision"), max_length=MESSAGE_MAX_LENGTH, blank=True
+    )
 
     objects = InquiryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["sender_token", "idempotency_key"])
@@ -293,7 +311,7 @@ class Routing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     routed_at = models.DateTimeField(_("routed"), default=timezone.now)
-    note = models.TextField(_("note to the committee"), blank=True)
+    note = models.TextField(_("note to the committee"), max_length=MESSAGE_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("routing")
@@ -325,7 +343,7 @@ class Assessment(TimeStampedModel, VersionedModel):
         related_name="+",
     )
     goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals served"), blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     gates_passed = models.BooleanField(_("all gates met"), default=False)
     priority = models.DecimalField(
         _("priority"),
@@ -354,7 +372,7 @@ class GateAnswer(models.Model):
     )
     gate = models.ForeignKey(Gate, verbose_name=_("gate"), on_delete=models.PROTECT)
     passed = models.BooleanField(_("met"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), max_length=MESSAGE_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["gate__order"]
@@ -402,7 +420,7 @@ class StatusChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), max_length=MESSAGE_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("status change")
@@ -431,7 +449,7 @@ class Message(models.Model):
         blank=True,
         related_name="+",
     )
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:

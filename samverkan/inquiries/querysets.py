@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
@@ -17,7 +18,7 @@ class InquiryQuerySet(models.QuerySet):
         if user.reads_everything:
             return self.all()
         if user.role == Role.COMMITTEE:
-            from .models import Routing
+            Routing = apps.get_model("inquiries", "Routing")
 
             routed = Routing.objects.filter(
                 inquiry=models.OuterRef("pk"), committee__in=user.committee_ids()
@@ -28,6 +29,6 @@ class InquiryQuerySet(models.QuerySet):
         return self.none()
 
     def open(self) -> "InquiryQuerySet":
-        from .models import Inquiry
+        Inquiry = self.model
 
         return self.filter(status__in=Inquiry.OPEN_STATUSES)

@@ -10,14 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role
+from samverkan.core import ratelimit
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
+from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
 
 from . import actions
@@ -31,20 +32,15 @@ from .forms import (
     RouteForm,
     SenderReplyForm,
 )
-from .matching import suggest_committees
+from .matching import committee_suggestions
 from .models import Assessment, Inquiry, PriorityCriterion, Routing, ScoreLevel
 
 ALL_ROLES = tuple(Role.values)
 
 
 def intake_rate_limited(request: HttpRequest) -> bool:
-    return is_ratelimited(
-        request,
-        group="inquiry-intake",
-        key="ip",
-        rate=settings.INTAKE_RATE_LIMIT,
-        increment=True,
-    )
+    """Count one inquiry from this client; True when it is over the limit."""
+    return ratelimit.hit("inquiry-intake", client_address(request), settings.INTAKE_RATE_LIMIT)
 
 
 def _get_inquiry_for_user(request: HttpRequest, pk: int, *, full: bool = False) -> Inquiry:
@@ -156,7 +152,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if user.has_role(*STAFF_ROLES):
         context["blockers"] = actions.acceptance_blockers(inquiry)
-        suggestions = suggest_committees(f"{inquiry.title} {inquiry.description}")
+        suggestions = committee_suggestions(inquiry)
         context["suggestions"] = suggestions
         routed_ids = {r.committee_id for r in routings}
         suggested = [s.key for s in suggestions if s.key.pk not in routed_ids][:1]

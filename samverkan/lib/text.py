@@ -35,6 +35,13 @@ from typing import Any
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# No word of either language is longer; a longer run of letters is noise or an attack,
+# and stemming or splitting it would cost time that grows with its length.
+MAX_WORD = 48
+# Compounds are split only up to this length: the search over cuts is quadratic in it.
+MAX_COMPOUND = 36
+# No part of a compound is longer, which keeps each cut's look-ups bounded too.
+MAX_PART = 24
 
 # Function words of both languages (and, first, a few words every letter to the infrastructure has).
 # Compared with the word as written. samverkan.register.search uses them too.
@@ -128,7 +135,7 @@ NOISE_KEYS = frozenset(k for w in _NOISE_TEXT.split() for k in keys(w))
 def words(text: str) -> list[str]:
     """The meaningful words of a text, lower-cased, in order."""
     text = unicodedata.normalize("NFC", text.lower())
-    return [w for w in _WORD.findall(text) if w not in STOPWORDS]
+    return [w for w in _WORD.findall(text) if len(w) <= MAX_WORD and w not in STOPWORDS]
 
 
 @lru_cache(maxsize=200_000)
@@ -161,9 +168,10 @@ def split_compound(word: str, known: frozenset[str]) -> list[str]:
     - known parts are split again, so "helgenomsekvensering" gives "helgenom",
       "sekvensering" and, from "helgenom", "genom".
 
-    Cost: at most n²/2 dictionary look-ups for a word of n letters, cached by the caller.
+    Cost: bounded: words longer than MAX_COMPOUND letters are not split, and no part is
+    longer than MAX_PART, so a word costs at most MAX_COMPOUND × MAX_PART look-ups.
     """
-    if len(word) < _MIN_COMPOUND:
+    if not _MIN_COMPOUND <= len(word) <= MAX_COMPOUND:
         return []
     own = keys(word)
     # A "part" that is only the word's own stem is an inflection: "sekvens-ering".
@@ -211,7 +219,7 @@ def _segment(word: str, known: frozenset[str]) -> list[str]:
     best[n] = []
     for i in range(n - _MIN_PART, -1, -1):
         candidates: list[list[str]] = []
-        for j in range(i + _MIN_PART, n + 1):
+        for j in range(i + _MIN_PART, min(i + MAX_PART, n) + 1):
             rest = best[j]
             if rest is None or (j < n and not rest):
                 continue

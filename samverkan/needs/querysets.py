@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
@@ -92,7 +93,7 @@ def needs_coverage(committees: "models.QuerySet[Committee] | None" = None) -> Co
     """
     from samverkan.orgs.models import Committee
 
-    from .models import Need
+    Need = apps.get_model("needs", "Need")
 
     base = committees if committees is not None else Committee.objects.all()
     rows = list(

@@ -25,6 +25,7 @@ from simple_history.models import HistoricalChanges
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.models import VersionedModel
+from samverkan.core.queue import enqueue_on_commit
 from samverkan.lib import orgnr
 
 from . import importing
@@ -728,10 +729,7 @@ def do_confirm_import(
         locked.version += 1
         locked.save(update_fields=["status", "version", "updated_at"])
         if locked.row_count > importing.WORKER_THRESHOLD:
-            from .tasks import run_import_job
-
-            job_id = locked.pk
-            transaction.on_commit(lambda: run_import_job.enqueue(job_id))
+            enqueue_on_commit("samverkan.orgs.tasks.run_import_job", locked.pk)
             return locked
     run_import(locked.pk)
     locked.refresh_from_db()

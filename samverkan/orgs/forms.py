@@ -13,6 +13,7 @@ from samverkan.accounts.models import Role, User
 
 from . import importing
 from .actions import ContactData, EventData, InteractionData, OrganisationData
+from .linking import LinkRequestData, clean_identifier
 from .models import Committee, Contact, Event, Interaction, Organisation
 
 
@@ -396,3 +397,54 @@ class ImportUploadForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+
+
+# Linking a company user to their organisation (samverkan.orgs.linking) ---------------------
+
+
+class LinkRequestForm(OrganisationIdentityFields):
+    note = forms.CharField(
+        label=_("Your role at the organisation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Helps the coordinator confirm that you act for the organisation."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                number, foreign, country = clean_identifier(
+                    data.get("organisation_number", ""),
+                    data.get("foreign_identifier", ""),
+                    data.get("country", ""),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+            else:
+                data.update(organisation_number=number, foreign_identifier=foreign, country=country)
+        return data
+
+    def link_request_data(self) -> LinkRequestData:
+        data = self.cleaned_data
+        return LinkRequestData(
+            organisation_name=data["organisation_name"],
+            organisation_number=data["organisation_number"],
+            foreign_identifier=data["foreign_identifier"],
+            country=data["country"],
+            note=data["note"],
+        )
+
+
+class LinkDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve the link")), ("reject", _("Reject the request"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment, sent to the user"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when you reject: say why."),
+    )

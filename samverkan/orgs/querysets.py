@@ -3,6 +3,7 @@
 import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
@@ -70,9 +71,10 @@ class OrganisationQuerySet(models.QuerySet):
 
     def with_list_facts(self) -> "OrganisationQuerySet":
         """What the list and its exports show per row, as correlated subqueries."""
-        from samverkan.collaborations.models import CollaborationParty
+        CollaborationParty = apps.get_model("collaborations", "CollaborationParty")
 
-        from .models import Contact, Interaction
+        Contact = apps.get_model("orgs", "Contact")
+        Interaction = apps.get_model("orgs", "Interaction")
 
         last = (
             Interaction.objects.filter(organisation=OuterRef("pk"))
@@ -111,7 +113,9 @@ def knowledge_exchange(start: datetime.date, end: datetime.date) -> KnowledgeExc
     """Events held from `start` to `end` (both included), the people who took part and
     the distinct companies among them: knowledge exchange between the infrastructure and
     industry."""
-    from .models import Event, EventParticipant, Organisation
+    Event = apps.get_model("orgs", "Event")
+    EventParticipant = apps.get_model("orgs", "EventParticipant")
+    Organisation = apps.get_model("orgs", "Organisation")
 
     events = Event.objects.filter(date__gte=start, date__lte=end).aggregate(n=Count("pk"))
     people = EventParticipant.objects.filter(
@@ -136,7 +140,8 @@ def knowledge_exchange_events(scope: Any) -> models.QuerySet:
     annotated with `event_date` and `participant_count`. Events record their committees,
     so a committee in the scope narrows them; they record no regional centre or
     collaboration kind."""
-    from .models import Event, EventParticipant
+    Event = apps.get_model("orgs", "Event")
+    EventParticipant = apps.get_model("orgs", "EventParticipant")
 
     participants = (
         EventParticipant.objects.filter(event=OuterRef("pk"))

@@ -163,9 +163,9 @@ def personas(transactional_db: None) -> Personas:
     from django.core.cache import cache
 
     from samverkan.accounts.models import Role, User
-    from samverkan.core.reference import load_reference
     from samverkan.lib.orgnr import with_check_digit
     from samverkan.orgs.models import Committee, Organisation
+    from samverkan.reference.loader import load_reference
 
     cache.clear()  # rate-limit counters live in the shared database cache
     load_reference()

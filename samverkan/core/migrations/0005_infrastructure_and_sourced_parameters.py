@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_parameter_reminderlog'),
+        ('core', '0004_outbox_claim_and_rate_counters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

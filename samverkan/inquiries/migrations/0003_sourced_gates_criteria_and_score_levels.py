@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inquiries', '0001_initial'),
+        ('inquiries', '0002_text_limits_and_suggestions'),
         ('strategy', '0003_goal_assumed_goal_confirmed_at_goal_confirmed_by_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from samverkan.core.demo import load_demo
+from samverkan.demo.story import load_demo
 
 
 class Command(BaseCommand):

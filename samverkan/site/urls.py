@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+# The namespace stays "core": the home page's URL names predate this app.
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),

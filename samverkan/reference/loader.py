@@ -15,11 +15,10 @@ from django.conf import settings
 from django.db import transaction
 
 from samverkan.agreements.models import AgreementPrinciple
+from samverkan.core.models import Infrastructure, Parameter
 from samverkan.inquiries.models import Gate, PriorityCriterion, ScoreLevel
 from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
-
-from .models import Infrastructure, Parameter
 
 DEFAULT_FILE = settings.BASE_DIR / "reference" / "gms.yaml"
 

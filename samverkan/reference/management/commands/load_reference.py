@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from samverkan.core.reference import DEFAULT_FILE, load_reference
+from samverkan.reference.loader import DEFAULT_FILE, load_reference
 
 
 class Command(BaseCommand):

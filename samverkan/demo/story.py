@@ -13,14 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from samverkan.accounts.models import Role, User
+from samverkan.core.models import OutboundEmail
 from samverkan.inquiries import actions
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, StatusChange
 from samverkan.lib.orgnr import with_check_digit
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Committee, Organisation
 from samverkan.strategy.models import Goal
-
-from .models import OutboundEmail
 
 Status = Inquiry.Status
 
@@ -532,7 +531,9 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             collab.do_save_party(
                 collaboration,
                 coordinator,
-                collab.PartyData(org, "gms_party", resources="Prover, kliniska data och analys."),
+                collab.PartyData(
+                    org, "infrastructure_party", resources="Prover, kliniska data och analys."
+                ),
             )
         for funder, call, applied, granted, currency, f_status in funding:
             collab.do_save_funding_application(

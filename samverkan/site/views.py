@@ -1,3 +1,6 @@
+"""Pages that gather several apps: the home page, where a person lands after login, and a
+company user's own page with its organisation's work."""
+
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -6,13 +9,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from samverkan.accounts.filters import LinkRequestFilter
+from samverkan.accounts.models import STAFF_ROLES, OrganisationLinkRequest, Role, User
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations.models import (
     Approval,
@@ -21,15 +26,35 @@ from samverkan.collaborations.models import (
     FollowUp,
     FollowUpAnswer,
 )
-from samverkan.core.decorators import role_required
+from samverkan.core.decorators import public, role_required
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
 from samverkan.inquiries.models import Inquiry
+from samverkan.needs.models import Need
+from samverkan.orgs import linking
+from samverkan.orgs.forms import LinkDecisionForm, LinkRequestForm
 
-from . import actions
-from .filters import LinkRequestFilter
-from .forms import LinkDecisionForm, LinkRequestForm
-from .models import STAFF_ROLES, OrganisationLinkRequest, Role, User
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    needs = Need.objects.published().select_related("committee")[:5]
+    return render(request, "core/home.html", {"needs": needs})
+
+
+@role_required(*Role.values)
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    """Where a person lands after login: their own work first."""
+    if request.user.role == Role.COMPANY:
+        return redirect("accounts:home")
+    return redirect("inquiries:list")
+
+
+@public
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+# A company user's own page ---------------------------------------------------------------
 
 # The home page shows the latest rows of each list and links to the full list.
 HOME_ROWS = 20
@@ -108,7 +133,7 @@ def _home_page(request: AuthedRequest, form: LinkRequestForm | None = None) -> H
 
 
 @role_required(Role.COMPANY)
-def home(request: AuthedRequest) -> HttpResponse:
+def account_home(request: AuthedRequest) -> HttpResponse:
     """A company user's own page: their organisation's work, or the way to be linked."""
     return _home_page(request)
 
@@ -119,7 +144,7 @@ def request_link(request: AuthedRequest) -> HttpResponse:
     form = LinkRequestForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_request_organisation_link(
+            linking.do_request_organisation_link(
                 request.user,
                 form.link_request_data(),
                 language=get_language() or settings.LANGUAGE_CODE,
@@ -139,7 +164,7 @@ def request_link(request: AuthedRequest) -> HttpResponse:
     return _home_page(request, form)
 
 
-# Coordinators ----------------------------------------------------------------------------
+# Coordinators decide link requests ---------------------------------------------------------
 
 
 def _get_link_request_for_user(user: User, pk: int) -> OrganisationLinkRequest:
@@ -171,11 +196,11 @@ def link_request(request: AuthedRequest, pk: int) -> HttpResponse:
         approve = form.cleaned_data["decision"] == "approve"
         try:
             if approve:
-                actions.do_approve_link_request(
+                linking.do_approve_link_request(
                     link_request, request.user, comment=form.cleaned_data["comment"]
                 )
             else:
-                actions.do_reject_link_request(
+                linking.do_reject_link_request(
                     link_request, request.user, reason=form.cleaned_data["comment"]
                 )
         except ValidationError as error:
@@ -190,7 +215,7 @@ def link_request(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("accounts:link_requests")
     match = link_request.organisation
     if match is None and link_request.is_pending:
-        match = actions.match_organisation(
+        match = linking.match_organisation(
             link_request.organisation_number,
             link_request.foreign_identifier,
             link_request.country,
