@@ -46,6 +46,9 @@ for name, role in [("coordinator", Role.COORDINATOR), ("committee", Role.COMMITT
 fi
 $PY manage.py start_schedules
 
+ACCOUNTS="coordinator, committee, company, viewer, admin"
+[ "$DEFAULT_PACK" = 1 ] || ACCOUNTS="coordinator, committee, viewer, admin"
+
 $PY manage.py db_worker --queue-name "*" --no-reload &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
@@ -54,7 +57,7 @@ cat <<MSG
 
   Samverkan is running on http://$HOST:$PORT/
   Log in at http://$HOST:$PORT/accounts/login/ as one of
-    coordinator, committee, company, viewer, admin
+    $ACCOUNTS
   with the password: $SAMVERKAN_DEMO_PASSWORD
   E-mails are printed here (console backend). Stop with Ctrl-C.
 
