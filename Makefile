@@ -10,7 +10,7 @@ REFERENCE ?= reference/gms.yaml
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean
+.PHONY: run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean bench
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -55,3 +55,8 @@ messages: install
 
 clean:
 	rm -rf var/static .mypy_cache .ruff_cache
+
+# Load and latency figures at national scale on a local PostgreSQL (not part of `make test`).
+# SCALE=1.0 by default; the data is kept in var/bench/ and reused. Writes var/bench/latest.json.
+bench: install
+	@SCALE=$(or $(SCALE),1.0) scripts/bench.sh

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from samverkan.accounts.models import Role, User
 from samverkan.agreements import actions as agreement_actions
-from samverkan.agreements.models import Agreement, AgreementDocument
+from samverkan.agreements.models import Agreement, AgreementDocument, AgreementPrinciple
 from samverkan.collaborations import actions
 from samverkan.collaborations.models import (
     Collaboration,
@@ -130,6 +130,7 @@ class CollaborationApiTestCase(BaseTestCase):
                 cls.project, cls.alice, actions.PartyData(organisation=organisation, role=role)
             )
         cls.beta_party = cls.project.parties.get(organisation=cls.beta)
+        cls.pass_gates(cls.project)
         cls.elsewhere = actions.do_create_collaboration(
             cls.alice,
             actions.CollaborationData(
@@ -154,6 +155,7 @@ class CollaborationApiTestCase(BaseTestCase):
         cls.document = agreement_actions.do_upload_agreement_document(
             cls.agreement, cls.alice, pdf()
         )
+        cls.meet_principles(cls.agreement)
         cls.agreement = agreement_actions.do_change_agreement_status(
             cls.agreement, cls.alice, Agreement.Status.SIGNED, signed_on=datetime.date(2025, 2, 1)
         )
@@ -707,6 +709,13 @@ class AgreementTestCase(CollaborationApiTestCase):
         response = self.post(
             f"{url}/status", {"status": "signed", "signed_on": "2025-03-01", "version": 2}
         )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Answer the principle", response.json()["detail"])
+        answers = {p.slug: {"answer": "yes"} for p in AgreementPrinciple.objects.all()}
+        self.assertEqual(self.put(f"{url}/principles", answers).status_code, 200)
+        response = self.post(
+            f"{url}/status", {"status": "signed", "signed_on": "2025-03-01", "version": 2}
+        )
         self.assertEqual(response.status_code, 200, response.content)
         self.assertEqual(
             (response.json()["status"], response.json()["signed_on"]), ("signed", "2025-03-01")
@@ -738,7 +747,7 @@ class AgreementTestCase(CollaborationApiTestCase):
         self.assertEqual(principles["publication"]["answer"], "yes")
         self.assertEqual(principles["publication"]["comment"], "Fri publicering efter 60 dagar")
         self.assertEqual(principles["non_exclusivity"]["answer"], "na")
-        self.assertIsNone(principles["results_ip"]["answer"])
+        self.assertEqual(principles["results_ip"]["answer"], "yes")  # answered to sign it
 
     def test_a_bad_principle_answer_is_422_naming_the_field(self):
         self.login(self.alice)

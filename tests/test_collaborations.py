@@ -59,6 +59,7 @@ class CollaborationTestCase(BaseTestCase):
         collaboration = cls.collaboration(title, **fields)
         cls.party(collaboration, cls.acme, Role.COMPANY)
         cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
+        cls.pass_gates(collaboration)
         return collaboration
 
     def count_queries(self, url: str) -> int:
@@ -85,6 +86,8 @@ class ListTestCase(CollaborationTestCase):
             start_date=datetime.date(2025, 2, 1),
         )
         cls.party(cls.pilot, cls.other, Role.COMPANY)
+        cls.party(cls.pilot, cls.skane, Role.INFRASTRUCTURE)
+        cls.pass_gates(cls.pilot)
         actions.do_change_collaboration_status(cls.pilot, cls.alice, "active")
 
     def titles(self, url: str) -> list[str]:
@@ -134,8 +137,10 @@ class ListTestCase(CollaborationTestCase):
 
 
 class ListQueryCountTestCase(CollaborationTestCase):
-    # session, user, infrastructure, committees for the filter, count, page, parties, committees
-    LIST_QUERIES = 8
+    # session, user, infrastructure, committees for the filter, count, waiting in the
+    # correction period, page (with its register entry), parties, committees, final
+    # follow-ups held
+    LIST_QUERIES = 10
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -405,7 +410,7 @@ class DetailTestCase(CollaborationTestCase):
     def test_it_warns_when_a_communication_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.client.get(self.url())
-        warnings = response.content.decode().count("Does not say that it concerns GMS")
+        warnings = response.content.decode().count("Does not name the infrastructure")
         self.assertEqual(warnings, 1)  # the news item, not the press release
         self.assertContains(response, "Waiting for approval")
         self.assertContains(response, f'href="{self.url()}communication/new/"')

@@ -104,6 +104,7 @@ class CommunicationTestCase(BaseTestCase):
         agreement_actions.do_upload_agreement_document(
             agreement, cls.alice, SimpleUploadedFile("avtal.pdf", PDF)
         )
+        cls.meet_principles(agreement)
         return agreement_actions.do_change_agreement_status(
             agreement, cls.alice, Agreement.Status.SIGNED, signed_on=datetime.date(2025, 3, 1)
         )
@@ -181,17 +182,16 @@ class AccessTestCase(CommunicationTestCase):
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.approvals(), set())
 
-    def test_it_hides_drafts_from_company_users_until_an_agreement_is_signed(self):
+    def test_before_any_signed_agreement_every_party_decides_and_sees_the_draft(self):
         agreement_actions.do_change_agreement_status(
             self.agreement, self.alice, Agreement.Status.TERMINATED
         )
         self.login(self.carol)
-        self.assertEqual(self.client.get(self.url()).status_code, 404)
+        self.assertEqual(self.client.get(self.url()).status_code, 200)
         self.login(self.alice)
-        self.assertContains(
-            self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en"),
-            "Approval needs a signed agreement",
-        )
+        response = self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, "every party of the collaboration decides")
+        self.assertContains(response, "Approval still missing from:")
 
 
 class DraftTestCase(CommunicationTestCase):

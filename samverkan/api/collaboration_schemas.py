@@ -11,7 +11,7 @@ from samverkan.accounts.models import Role
 from samverkan.agreements.models import AgreementPrinciple
 from samverkan.collaborations.actions import can_approve_for, required_approvers
 
-from .schemas import VersionIn
+from .schemas import Id, VersionIn
 
 
 def _username(user: Any) -> str | None:
@@ -127,7 +127,7 @@ class CollaborationIn(Schema):
     end_date: datetime.date | None = None
     committees: list[str] = Field([], description="Committee ids from the reference data")
     centres: list[str] = Field([], description="Identifiers of the regional centres")
-    goals: list[int] = Field([], description="Numbers of the infrastructure's goals served")
+    goals: list[Id] = Field([], description="Numbers of the infrastructure's goals served")
     responsible: str | None = Field(
         None, description="Username of the responsible coordinator; you when empty"
     )
@@ -169,7 +169,7 @@ class FundingIn(Schema):
     status: str = Field("planned", description="planned, submitted, granted or rejected")
     submitted_on: datetime.date | None = None
     decided_on: datetime.date | None = None
-    applicants: list[int] = Field([], description="Organisation ids")
+    applicants: list[Id] = Field([], description="Organisation ids")
 
 
 class FundingUpdateIn(FundingIn):
@@ -201,6 +201,8 @@ class PrincipleAnswerOut(Schema):
     text: str
     answer: str | None
     comment: str
+    justification: str = ""
+    blocks_signing: bool = False
 
 
 class AgreementDetailOut(AgreementOut):
@@ -236,6 +238,8 @@ class AgreementDetailOut(AgreementOut):
                     "text": principle.text,
                     "answer": answer.answer if answer else None,
                     "comment": answer.comment if answer else "",
+                    "justification": answer.justification if answer else "",
+                    "blocks_signing": principle.blocks_signing,
                 }
             )
         return rows
@@ -246,7 +250,7 @@ class AgreementIn(Schema):
         ..., description="collaboration, confidentiality, data_processing, transfer or other"
     )
     title: str
-    parties: list[int] = Field([], description="Organisation ids; parties to the collaboration")
+    parties: list[Id] = Field([], description="Organisation ids; parties to the collaboration")
     valid_from: datetime.date | None = None
     valid_to: datetime.date | None = None
     responsible: str | None = Field(None, description="Username of the responsible coordinator")
@@ -265,6 +269,11 @@ class AgreementStatusIn(VersionIn):
 class PrincipleAnswerIn(Schema):
     answer: str = Field(..., description="yes, no or na")
     comment: str = ""
+    justification: str = Field(
+        "",
+        description="Why a “no” is acceptable; required to sign when the principle does "
+        "not block signing",
+    )
 
 
 class DocumentOut(Schema):

@@ -81,7 +81,7 @@ def _warn_without_infrastructure_name(
             request,
             _(
                 "The text does not name %(name)s. Every communication must make clear that it "
-                "concerns %(name)s."
+                "concerns %(name)s; it cannot be approved until it does."
             )
             % {"name": Infrastructure.current().short},
         )
@@ -157,6 +157,12 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
         "collaboration": activity.collaboration,
         "activity": activity,
         "rows": [(org, current.get(org.pk)) for org in approvers],
+        "missing": [
+            org
+            for org in approvers
+            if not (org.pk in current and current[org.pk].decision == Approval.Decision.APPROVED)
+        ],
+        "has_signed_agreement": activity.collaboration.agreements.filter(status="signed").exists(),
         "history": [
             (version, list(group))
             for version, group in groupby(earlier, key=lambda a: a.text_version)
@@ -176,15 +182,6 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
 @role_required(*DECIDING_ROLES)
 def decide(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
     activity, approvers = _get_activity_for_user(request.user, pk, activity_pk)
-    if not approvers:
-        messages.error(
-            request,
-            _(
-                "Communication is approved by the parties to a signed agreement, and there is "
-                "none yet."
-            ),
-        )
-        return redirect(activity)
     mine = _approvable(request.user, activity.collaboration, approvers)
     if not mine:
         raise PermissionDenied

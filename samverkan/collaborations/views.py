@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
@@ -22,7 +22,7 @@ from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
 
-from . import actions
+from . import actions, links
 from .access import company_organisation_id, get_collaboration_for_user
 from .filters import CollaborationFilter, LessonFilter
 from .forms import (
@@ -33,7 +33,9 @@ from .forms import (
     FollowUpRecordForm,
     FundingEditForm,
     FundingForm,
+    GatesForm,
     PartyForm,
+    ResendForm,
     StatusForm,
     apply_errors,
 )
@@ -43,6 +45,7 @@ from .models import (
     FollowUp,
     FollowUpAnswer,
     FundingApplication,
+    PartyRequest,
 )
 
 ALL_ROLES = tuple(Role.values)
@@ -88,7 +91,12 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
                 to_attr="company_parties",
             ),
             "committees",
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL, held_on__isnull=False),
+            ),
         )
+        .select_related("register_entry")
         .order_by("-created_at", "-pk")
     )
     filterset = CollaborationFilter(request.GET, queryset=queryset)
@@ -103,6 +111,11 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "can_create": request.user.has_role(*STAFF_ROLES),
         "exports": export_links(request),
+        "in_correction": (
+            queryset.filter(register_entry__state="preview").count()
+            if request.user.has_role(*STAFF_ROLES) and not request.htmx
+            else 0
+        ),
     }
     template = "collaborations/list.html#results" if request.htmx else "collaborations/list.html"
     return render(request, template, context)
@@ -268,7 +281,84 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         context["status_form"] = StatusForm(
             collaboration=collaboration, initial={"version": collaboration.version}
         )
+    # The register entry, reached through its reverse relation (the register app builds
+    # on this one, not the other way round).
+    context["register_entry"] = getattr(collaboration, "register_entry", None)
+    if can_manage:
+        context["waiting"] = [
+            (r, ResendForm(request=r, prefix=f"resend{r.pk}")) for r in links.waiting(collaboration)
+        ]
+        if collaboration.status == Collaboration.Status.PLANNED:
+            context["start_blockers"] = collaboration.start_blockers()
+            context["gates_inherited"] = collaboration.inherited_gates()
+        context["gate_answers"] = collaboration.gate_answers.select_related("gate", "recorded_by")
     return render(request, "collaborations/detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def gates(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record the gates on a collaboration the infrastructure starts itself."""
+    collaboration = get_collaboration_for_user(request.user, pk)
+    form = GatesForm(_posted(request), initial=GatesForm.initial_for(collaboration))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: actions.do_record_collaboration_gates(
+                collaboration,
+                request.user,
+                form.answers(),
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The gates are recorded."))
+            return redirect(collaboration)
+    return render(
+        request,
+        "collaborations/gates.html",
+        {"collaboration": collaboration, "form": form},
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def party_request_resend(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
+    """Send a waiting party its link again, or to another of its contact persons."""
+    collaboration = get_collaboration_for_user(request.user, pk)
+    party_request = get_object_or_404(PartyRequest, pk=request_pk, collaboration=collaboration)
+    form = ResendForm(request.POST, request=party_request, prefix=f"resend{party_request.pk}")
+    if form.is_valid():
+        try:
+            actions.do_resend_party_request(
+                party_request, request.user, contact=form.cleaned_data["contact"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("A new link is sent."))
+    else:
+        messages.error(request, _("Choose a contact person of the party."))
+    return redirect(collaboration)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def follow_up_ask(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_pk, collaboration=collaboration)
+    sent = actions.do_ask_follow_up_answers(follow_up, request.user)
+    if sent:
+        messages.success(
+            request,
+            ngettext(
+                "A link is sent to %(n)s party.", "Links are sent to %(n)s parties.", len(sent)
+            )
+            % {"n": len(sent)},
+        )
+    else:
+        messages.error(request, _("No party outside the infrastructure has a contact person."))
+    return redirect(follow_up)
 
 
 @role_required(*STAFF_ROLES)

@@ -18,16 +18,14 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 
+from samverkan.lib.spreadsheets import safe_cell
+
 CSV = "csv"
 XLSX = "xlsx"
 CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-# A spreadsheet runs a cell that starts like a formula; such text is written as text
-# (OWASP's "CSV injection"). Excel reads these from a CSV, and "=" from an XLSX cell.
-_FORMULA_STARTS = {CSV: ("=", "+", "-", "@", "\t", "\r"), XLSX: ("=",)}
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,7 @@ def _cell(value: Any, fmt: str) -> Any:
         return value
     if isinstance(value, list | tuple | set):
         value = ", ".join(force_str(item) for item in value)
-    text = force_str(value)
-    if text.startswith(_FORMULA_STARTS[fmt]):
-        text = "'" + text
-    return text
+    return safe_cell(force_str(value))
 
 
 def _rows(rows: Iterable[Any]) -> Iterable[Any]:

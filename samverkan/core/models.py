@@ -171,12 +171,6 @@ class Infrastructure(models.Model):
     centre_label_en = models.CharField(_("regional centre (English)"), max_length=80, blank=True)
     centres_label_sv = models.CharField(_("regional centres (Swedish)"), max_length=80, blank=True)
     centres_label_en = models.CharField(_("regional centres (English)"), max_length=80, blank=True)
-    communication_terms = models.JSONField(
-        _("words a communication must contain"),
-        default=list,
-        blank=True,
-        help_text=_("A communication names the infrastructure with at least one of these."),
-    )
 
     class Meta:
         verbose_name = _("infrastructure")
@@ -234,8 +228,10 @@ class Infrastructure(models.Model):
         return settings.INQUIRY_REFERENCE_PREFIX or self.reference_prefix
 
     def terms(self) -> list[str]:
-        """The words that name the infrastructure in a text."""
-        words = [str(t) for t in self.communication_terms if str(t).strip()]
+        """The words a communication must contain to name the infrastructure (the pack's
+        `rules: communication: must_name`), else its names."""
+        row = Parameter.objects.filter(key="communication_must_name").first()
+        words = [str(t) for t in (row.value if row else []) if str(t).strip()]
         return words or [w for w in (self.short_name, self.name_sv, self.name_en) if w]
 
     def is_named_in(self, *texts: str) -> bool:
@@ -284,6 +280,11 @@ class Parameter(Sourced):
         "register_correction_days": 14,
         "declined_inquiry_retention_years": 3,
         "answer_target_working_days": 10,
+        "party_link_days": 14,
+        "register_withholdable_fields": [],
+        "register_withholding_reasons": [],
+        "communication_must_name": [],
+        "score_levels": [],
     }
 
     @classmethod

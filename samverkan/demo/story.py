@@ -569,11 +569,14 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             coordinator,
             SimpleUploadedFile("samarbetsavtal.pdf", b"%PDF-1.4\n% demo agreement\n"),
         )
+        agreement_actions.do_answer_principles(
+            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        )
         agreement_actions.do_change_agreement_status(
             agreement, coordinator, Agreement.Status.SIGNED, signed_on=start_date
         )
-        agreement_actions.do_answer_principles(
-            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        collab.do_record_collaboration_gates(
+            collaboration, coordinator, {g.pk: (True, "") for g in Gate.objects.all()}
         )
         collab.do_change_collaboration_status(collaboration, coordinator, "active")
         activity = collab.do_save_communication(
@@ -645,17 +648,17 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
 
 
 def _register_story(coordinator: User) -> None:
-    """Publish the running and finished collaborations; one waits in its preview."""
-    from samverkan.collaborations.models import Collaboration
-    from samverkan.register.actions import do_start_publication, publish_due_entries
+    """Every started collaboration entered the register by itself; the older ones are past
+    their correction period and public, one still waits in its preview."""
+    from samverkan.register.actions import publish_due_entries
     from samverkan.register.models import RegisterEntry
 
-    candidates = Collaboration.objects.filter(
-        status__in=["active", "completed", "ended_early"], register_entry__isnull=True
-    ).exclude(summary="")
-    for collaboration in candidates.order_by("start_date"):
-        entry = do_start_publication(collaboration, coordinator)
-        if collaboration.status != "active" or collaboration.title.startswith("Farmako"):
+    entries = RegisterEntry.objects.select_related("collaboration").filter(
+        state=RegisterEntry.State.PREVIEW
+    )
+    for entry in entries:
+        collaboration = entry.collaboration
+        if collaboration.status != "active" or not collaboration.title.startswith("Farmako"):
             RegisterEntry.objects.filter(pk=entry.pk).update(preview_until=collaboration.start_date)
     publish_due_entries(timezone.localdate())
 

@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
 
-from .models import Gate, Inquiry, PriorityCriterion, ScoreLevel, StatusChange
+from .models import Gate, Inquiry, PriorityCriterion, StatusChange
 
 
 @admin.register(Gate)
@@ -15,12 +15,6 @@ class GateAdmin(SourcedAdminMixin, admin.ModelAdmin):
 @admin.register(PriorityCriterion)
 class PriorityCriterionAdmin(SourcedAdminMixin, admin.ModelAdmin):
     list_display = ("slug", "text_sv", "weight", "max_score", "order", awaits_confirmation)
-    list_filter = ("assumed",)
-
-
-@admin.register(ScoreLevel)
-class ScoreLevelAdmin(SourcedAdminMixin, admin.ModelAdmin):
-    list_display = ("score", "meaning_sv", "meaning_en", awaits_confirmation)
     list_filter = ("assumed",)
 
 

@@ -31,6 +31,15 @@ class Gate(Sourced):
     text_sv = models.CharField(_("text (Swedish)"), max_length=300)
     text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    blocks = models.SlugField(
+        _("rules out"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The role of the gate in the process: what it rules out when it is met, "
+            "for example “exclusivity”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("gate")
@@ -43,26 +52,6 @@ class Gate(Sourced):
     @property
     def text(self) -> str:
         return localized(self, "text")
-
-
-class ScoreLevel(Sourced):
-    """What a score on the priority criteria means, written beside it on the assessment."""
-
-    score = models.PositiveSmallIntegerField(_("score"), unique=True)
-    meaning_sv = models.CharField(_("meaning (Swedish)"), max_length=300)
-    meaning_en = models.CharField(_("meaning (English)"), max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("score level")
-        verbose_name_plural = _("score levels")
-        ordering = ["score"]
-
-    def __str__(self) -> str:
-        return f"{self.score}: {self.meaning}"
-
-    @property
-    def meaning(self) -> str:
-        return localized(self, "meaning")
 
 
 class PriorityCriterion(Sourced):

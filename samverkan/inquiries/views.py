@@ -16,7 +16,7 @@ from samverkan.core import ratelimit
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import StaleRecordError
+from samverkan.core.models import Parameter, StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
@@ -33,7 +33,7 @@ from .forms import (
     SenderReplyForm,
 )
 from .matching import committee_suggestions
-from .models import Assessment, Inquiry, PriorityCriterion, Routing, ScoreLevel
+from .models import Assessment, Inquiry, PriorityCriterion, Routing
 
 ALL_ROLES = tuple(Role.values)
 
@@ -311,7 +311,13 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             for score in existing.scores.all():
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
-    score_levels = list(ScoreLevel.objects.all())
+    # What each score means and whether that scale is still an assumption (reference pack).
+    scale = Parameter.objects.filter(key="score_levels").first()
+    english = (get_language() or "sv").startswith("en")
+    score_levels = [
+        {"score": level["score"], "meaning": (english and level.get("en")) or level["sv"]}
+        for level in (scale.value if scale else [])
+    ]
     return render(
         request,
         "inquiries/assess.html",
@@ -324,7 +330,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "score_levels": score_levels,
             "assumptions": [
                 fact
-                for fact in [*form.gates, *form.criteria, *score_levels]
+                for fact in [*form.gates, *form.criteria, *([scale] if scale else [])]
                 if fact.awaits_confirmation
             ],
         },

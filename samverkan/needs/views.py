@@ -233,7 +233,7 @@ def change_status(request: AuthedRequest, pk: int) -> HttpResponse:
 # Oversight ----------------------------------------------------------------------------
 
 
-@role_required(*READ_ALL_ROLES)
+@role_required(*READ_ALL_ROLES, Role.COMMITTEE)
 def coverage(request: AuthedRequest) -> HttpResponse:
     """Which committees have described at least one published need."""
     return render(request, "needs/coverage.html", {"coverage": needs_coverage()})

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
@@ -687,23 +687,23 @@ def _purge_stale_imports() -> None:
 def do_start_import(actor: User, upload: UploadedFile) -> ImportJob:
     """Read an uploaded file and plan its import; nothing in the network changes yet."""
     require_network_writer(actor)
-    upload.seek(0)
-    data = upload.read(importing.MAX_BYTES + 1)
     name = upload.name or "import.csv"
-    rows = importing.read_rows(data, name)
-    if not rows:
+    file = importing.open_file(upload, name)
+    planned = importing.plan(importing.read_rows(file, name))
+    if not planned:
         raise ValidationError(_("The file has no rows under its headings."))
-    planned = importing.plan(rows)
     job = ImportJob(
         created_by=actor,
         original_name=name[:255],
-        row_count=len(rows),
-        preview=[item.preview() for item in planned],
+        row_count=len(planned),
+        preview=importing.preview(planned),
         summary=importing.summarise(planned),
     )
+    del planned
     # A random name: the person's file name says nothing the platform needs on disk.
     extension = PurePath(name).suffix.lower()
-    job.file.save(f"{uuid.uuid4().hex}{extension}", ContentFile(data), save=False)
+    file.seek(0)
+    job.file.save(f"{uuid.uuid4().hex}{extension}", File(file), save=False)
     try:
         with transaction.atomic():
             job.save()
@@ -775,11 +775,8 @@ def run_import(job_id: int) -> str:
         job.save(update_fields=["status", "started_at", "updated_at"])
     reason = _("Import of %(file)s (import %(id)s)") % {"file": job.original_name, "id": job.pk}
     try:
-        with job.file.open("rb") as file:
-            data = file.read()
-        rows = importing.read_rows(data, job.original_name)
-        with transaction.atomic():
-            planned = importing.plan(rows)
+        with job.file.open("rb") as file, transaction.atomic():
+            planned = importing.plan(importing.read_rows(file, job.original_name))
             if importing.summarise(planned)["signature"] != job.summary.get("signature"):
                 raise _PlanChanged(planned)
             counts = importing.apply(
@@ -790,7 +787,7 @@ def run_import(job_id: int) -> str:
             )
     except _PlanChanged as changed:
         job.status = ImportJob.Status.PREVIEW
-        job.preview = [item.preview() for item in changed.planned]
+        job.preview = importing.preview(changed.planned)
         job.summary = importing.summarise(changed.planned)
         job.error = _(
             "The network changed after the preview, so nothing was imported. "

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from samverkan.agreements.models import AgreementPrinciple
 from samverkan.core.models import Infrastructure, Parameter
-from samverkan.inquiries.models import Gate, PriorityCriterion, ScoreLevel
+from samverkan.inquiries.models import Gate, PriorityCriterion
 from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
@@ -65,7 +65,6 @@ def _load_infrastructure(item: dict[str, Any]) -> None:
         "centre_label_en": centre_en,
         "centres_label_sv": centres_sv,
         "centres_label_en": centres_en,
-        "communication_terms": [str(t) for t in item.get("communication_terms", [])],
     }
     row = Infrastructure.objects.order_by("pk").first()
     if row is None:
@@ -171,18 +170,6 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         )
     counts["priority_criteria"] = len(items)
 
-    items, shared = _items(data.get("score_levels"))
-    for item in items:
-        ScoreLevel.objects.update_or_create(
-            score=item["score"],
-            defaults={
-                "meaning_sv": item["sv"],
-                "meaning_en": item.get("en", ""),
-                **_sourced(item, shared),
-            },
-        )
-    counts["score_levels"] = len(items)
-
     for key, item in (data.get("parameters") or {}).items():
         Parameter.objects.update_or_create(
             key=key,
@@ -207,8 +194,72 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         )
     counts["agreement_principles"] = len(items)
 
+    counts["rules"] = _load_rules(data.get("rules", {}))
+
     items, shared = _items(data.get("industry_associations"))
     for item in items:
         Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)
     counts["industry_associations"] = len(items)
     return counts
+
+
+def _parameter(key: str, value: Any, description: str, *, assumed: bool = False) -> None:
+    Parameter.objects.update_or_create(
+        key=key,
+        defaults={
+            "value": value,
+            "description": description,
+            "assumed": assumed,
+            "source": "not in the sources" if assumed else "",
+        },
+    )
+
+
+def _load_rules(rules: dict[str, Any]) -> int:
+    """The rules block: each gate's and principle's role, what the register may withhold
+    and why, the names a communication must contain, link validity and score meanings."""
+    for slug, item in rules.get("gates", {}).items():
+        Gate.objects.filter(slug=slug).update(blocks=item.get("blocks", ""))
+    for slug, item in rules.get("agreement_principles", {}).items():
+        AgreementPrinciple.objects.filter(slug=slug).update(
+            blocks_signing=bool(item.get("blocks_signing"))
+        )
+    register = rules.get("register", {})
+    if register:
+        _parameter(
+            "register_withholdable_fields",
+            list(register.get("withholdable", [])),
+            "Register fields that may be withheld, each with a reason",
+        )
+        _parameter(
+            "register_withholding_reasons",
+            [
+                {"slug": r["slug"], "sv": r["sv"], "en": r.get("en", "")}
+                for r in register.get("reasons", [])
+            ],
+            "Reason categories for withholding a register field, shown publicly",
+        )
+    communication = rules.get("communication", {})
+    if communication:
+        _parameter(
+            "communication_must_name",
+            list(communication.get("must_name", [])),
+            "Names a communication must contain before it can be approved",
+        )
+    if "party_link_days" in rules:
+        _parameter(
+            "party_link_days",
+            int(rules["party_link_days"]),
+            "Days a party's personal link stays valid",
+        )
+    if "score_levels" in rules:
+        _parameter(
+            "score_levels",
+            [
+                {"score": int(r["score"]), "sv": r["sv"], "en": r.get("en", "")}
+                for r in rules["score_levels"]
+            ],
+            "What each score level of a priority criterion means",
+            assumed=bool(rules.get("score_levels_assumed", True)),
+        )
+    return len(rules)

@@ -31,8 +31,7 @@ class Migration(migrations.Migration):
                 ('centre_label_en', models.CharField(blank=True, max_length=80, verbose_name='regional centre (English)')),
                 ('centres_label_sv', models.CharField(blank=True, max_length=80, verbose_name='regional centres (Swedish)')),
                 ('centres_label_en', models.CharField(blank=True, max_length=80, verbose_name='regional centres (English)')),
-                ('communication_terms', models.JSONField(blank=True, default=list, help_text='A communication names the infrastructure with at least one of these.', verbose_name='words a communication must contain')),
-            ],
+                            ],
             options={
                 'verbose_name': 'infrastructure',
                 'verbose_name_plural': 'infrastructure',

@@ -7,8 +7,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("orgs", "0003_importjob"),
-        ("collaborations", "0002_collaboration_hidden_register_fields_and_more"),
-        ("register", "0002_trigram_indexes"),
+        ("collaborations", "0003_gates_links_withheld_fields"),
+        ("register", "0003_register_by_default"),
         ("effects", "0001_initial"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collaborations', '0003_rename_gmcs_to_centres'),
+        ('collaborations', '0004_rename_gmcs_to_centres'),
         ('orgs', '0005_alter_centre_options_centre_assumed_and_more'),
         ('strategy', '0003_goal_assumed_goal_confirmed_at_goal_confirmed_by_and_more'),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0002_initial'),
+        ('agreements', '0003_principle_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

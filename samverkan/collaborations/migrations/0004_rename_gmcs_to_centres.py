@@ -7,13 +7,12 @@ def forwards(apps, schema_editor):
     for name in ("CollaborationParty", "HistoricalCollaborationParty"):
         apps.get_model("collaborations", name).objects.filter(role=OLD_ROLE).update(role=NEW_ROLE)
     Collaboration = apps.get_model("collaborations", "Collaboration")
-    for collaboration in Collaboration.objects.only("hidden_register_fields"):
-        if "gmcs" not in collaboration.hidden_register_fields:
+    for collaboration in Collaboration.objects.only("withheld_register_fields"):
+        withheld = collaboration.withheld_register_fields or {}
+        if "gmcs" not in withheld:
             continue
-        collaboration.hidden_register_fields = [
-            "centres" if f == "gmcs" else f for f in collaboration.hidden_register_fields
-        ]
-        collaboration.save(update_fields=["hidden_register_fields"])
+        withheld["centres"] = withheld.pop("gmcs")
+        collaboration.save(update_fields=["withheld_register_fields"])
 
 
 def backwards(apps, schema_editor):
@@ -23,7 +22,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("collaborations", "0002_collaboration_hidden_register_fields_and_more"),
+        ("collaborations", "0003_gates_links_withheld_fields"),
         ("orgs", "0004_rename_gmc_to_centre"),
     ]
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0005_alter_centre_options_centre_assumed_and_more'),
-        ('register', '0003_rename_gmcs_to_centres'),
+        ('register', '0004_rename_gmcs_to_centres'),
     ]
 
     operations = [

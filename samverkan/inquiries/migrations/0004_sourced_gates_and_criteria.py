@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inquiries', '0002_text_limits_and_suggestions'),
+        ('inquiries', '0003_gate_blocks'),
         ('strategy', '0003_goal_assumed_goal_confirmed_at_goal_confirmed_by_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -58,23 +58,5 @@ class Migration(migrations.Migration):
             model_name='assessment',
             name='goals',
             field=models.ManyToManyField(blank=True, to='strategy.goal', verbose_name='goals served'),
-        ),
-        migrations.CreateModel(
-            name='ScoreLevel',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, help_text='Where this fact comes from.', max_length=300, verbose_name='source')),
-                ('assumed', models.BooleanField(default=False, help_text='Not found in the sources: an assumption the infrastructure must confirm.', verbose_name='assumed')),
-                ('confirmed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='confirmed')),
-                ('score', models.PositiveSmallIntegerField(unique=True, verbose_name='score')),
-                ('meaning_sv', models.CharField(max_length=300, verbose_name='meaning (Swedish)')),
-                ('meaning_en', models.CharField(blank=True, max_length=300, verbose_name='meaning (English)')),
-                ('confirmed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by')),
-            ],
-            options={
-                'verbose_name': 'score level',
-                'verbose_name_plural': 'score levels',
-                'ordering': ['score'],
-            },
         ),
     ]
