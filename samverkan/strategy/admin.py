@@ -29,11 +29,20 @@ class VersionBumpingAdmin(SimpleHistoryAdmin):
 
 @admin.register(Strategy)
 class StrategyAdmin(VersionBumpingAdmin):
-    list_display = ("title_sv", "kind", "publisher", "adopted_on", "period_start", "period_end")
+    list_display = (
+        "title_sv",
+        "kind",
+        "publisher",
+        "owner_organisation",
+        "adopted_on",
+        "period_start",
+        "period_end",
+    )
     list_filter = ("kind",)
     search_fields = ("title_sv", "title_en", "slug")
-    list_select_related = ("implements",)
-    filter_horizontal = ("sources",)
+    list_select_related = ("implements", "owner_organisation")
+    filter_horizontal = ("sources", "editors")
+    autocomplete_fields = ("owner_organisation",)
 
 
 @admin.register(Area)
