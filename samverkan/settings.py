@@ -196,6 +196,8 @@ CLIENT_IP_META_KEY = (
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first or ISO, as in samverkan/formats/en; Swedish uses Django's own.
+FORMAT_MODULE_PATH = ["samverkan.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

@@ -139,7 +139,7 @@ class ListTestCase(CollaborationTestCase):
 class ListQueryCountTestCase(CollaborationTestCase):
     # session, user, infrastructure, committees for the filter, count, waiting in the
     # correction period, page (with its register entry), parties, committees, final
-    # follow-ups held
+    # follow-ups
     LIST_QUERIES = 10
 
     @classmethod
@@ -952,7 +952,7 @@ class CollaborationExportTestCase(BaseTestCase):
             )
         self.login(self.dave)
         response = self.client.get("/collaborations/?kind=pilot&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])
 
 
@@ -981,9 +981,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/follow-ups/?format=csv").content.decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/follow-ups/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )
@@ -992,9 +992,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/lessons/?format=csv").content.decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/lessons/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )

@@ -147,3 +147,17 @@ class ApiDocsTestCase(BaseTestCase):
             for method in item:
                 with self.subTest(path=path, method=method):
                     self.assertIn(f'id="{item[method]["operationId"]}"', html)
+
+
+class FormatsTestCase(SimpleTestCase):
+    def test_english_dates_are_day_first_or_iso_never_month_first(self):
+        import datetime
+
+        from django.utils import formats, translation
+
+        day = datetime.date(2026, 6, 12)
+        with translation.override("en"):
+            self.assertEqual(formats.date_format(day), "12 June 2026")
+            self.assertEqual(formats.date_format(day, "SHORT_DATE_FORMAT"), "2026-06-12")
+        with translation.override("sv"):
+            self.assertEqual(formats.date_format(day, "SHORT_DATE_FORMAT"), "2026-06-12")

@@ -281,6 +281,7 @@ class Parameter(Sourced):
         "declined_inquiry_retention_years": 3,
         "answer_target_working_days": 10,
         "party_link_days": 14,
+        "follow_up_overdue_repeat_days": 7,
         "register_withholdable_fields": [],
         "register_withholding_reasons": [],
         "communication_must_name": [],

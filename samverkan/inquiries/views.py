@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import InquiryFilter
+from .filters import InquiryFilter, with_priority
 from .forms import (
     AssessmentForm,
     AssignForm,
@@ -104,8 +105,8 @@ INQUIRY_COLUMNS = [
 
 
 @role_required(*ALL_ROLES)
-def inquiry_list(request: AuthedRequest) -> HttpResponse:
-    queryset = (
+def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
+    queryset = with_priority(
         Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")
         .prefetch_related(
@@ -311,13 +312,8 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             for score in existing.scores.all():
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
-    # What each score means and whether that scale is still an assumption (reference pack).
+    # Whether the score scale (the meanings beside the scores) is still an assumption.
     scale = Parameter.objects.filter(key="score_levels").first()
-    english = (get_language() or "sv").startswith("en")
-    score_levels = [
-        {"score": level["score"], "meaning": (english and level.get("en")) or level["sv"]}
-        for level in (scale.value if scale else [])
-    ]
     return render(
         request,
         "inquiries/assess.html",
@@ -327,7 +323,6 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "form": form,
             "existing": existing,
             "formula": PriorityCriterion.formula(form.criteria),
-            "score_levels": score_levels,
             "assumptions": [
                 fact
                 for fact in [*form.gates, *form.criteria, *([scale] if scale else [])]
