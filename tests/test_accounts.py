@@ -417,7 +417,7 @@ class LinkRequestTestCase(AccountsTestCase):
         response = self.ask_link(organisation_name="Region Skåne", organisation_number=number)
         self.assertContains(response, "is a party of GMS")
         self.assertContains(response, 'value="Region Skåne"')
-        with self.assertRaisesMessage(ValidationError, "GMS party"):
+        with self.assertRaisesMessage(ValidationError, "party of GMS"):
             linking.do_request_organisation_link(
                 nina,
                 linking.LinkRequestData("Region Skåne", organisation_number=number),

@@ -410,7 +410,7 @@ class DetailTestCase(CollaborationTestCase):
     def test_it_warns_when_a_communication_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.client.get(self.url())
-        warnings = response.content.decode().count("Does not name the infrastructure")
+        warnings = response.content.decode().count("Does not name GMS")
         self.assertEqual(warnings, 1)  # the news item, not the press release
         self.assertContains(response, "Waiting for approval")
         self.assertContains(response, f'href="{self.url()}communication/new/"')
