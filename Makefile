@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Another infrastructure's reference pack: make run REFERENCE=reference/example-biobank.yaml
+REFERENCE ?= reference/gms.yaml
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
@@ -19,7 +21,7 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed
 
 run: install
-	@HOST=$(HOST) PORT=$(PORT) scripts/run.sh
+	@HOST=$(HOST) PORT=$(PORT) REFERENCE=$(REFERENCE) scripts/run.sh
 
 test: install
 	@scripts/test.sh

@@ -29,7 +29,7 @@ from samverkan.collaborations.models import (
 )
 from samverkan.core.http import ApiRequest
 from samverkan.inquiries.models import Gate
-from samverkan.orgs.models import GMC, Committee, Contact, Organisation
+from samverkan.orgs.models import Centre, Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
 from .collaboration_schemas import (
@@ -106,7 +106,7 @@ def _get(request: ApiRequest, collaboration_id: int) -> Collaboration:
 
 def _get_detail(request: ApiRequest, collaboration_id: int) -> Collaboration:
     return get_object_or_404(
-        _visible(request).prefetch_related("gmcs", "goals"), pk=collaboration_id
+        _visible(request).prefetch_related("centres", "goals"), pk=collaboration_id
     )
 
 
@@ -249,7 +249,7 @@ def _collaboration_data(payload: CollaborationIn) -> actions.CollaborationData:
         start_date=payload.start_date,
         end_date=payload.end_date,
         committees=_committees(payload.committees),
-        gmcs=_lookup("gmcs", GMC.objects.all(), "slug", payload.gmcs),
+        centres=_lookup("centres", Centre.objects.all(), "slug", payload.centres),
         goals=_lookup("goals", Goal.objects.all(), "number", payload.goals),
         responsible=_user("responsible", payload.responsible, STAFF_ROLES),
     )

@@ -1,7 +1,7 @@
 """The industry network and the needs board over HTTP, with the same permissions as the pages.
 
-The network (organisations, contacts, interactions, events) is read by GMS (coordinators,
-administrators, viewers and committee members) and written by coordinators; company
+The network (organisations, contacts, interactions, events) is read by the infrastructure
+(coordinators, administrators, viewers and committee members) and written by coordinators; company
 users are refused. Published needs are public; the rest follows `Need.visible_to`.
 """
 
@@ -79,7 +79,7 @@ class OrganisationOut(Schema):
     foreign_identifier: str
     country: str
     website: str
-    is_gms_party: bool
+    is_infrastructure_party: bool
     version: int
     contact_count: int = 0
     collaboration_count: int = 0
@@ -155,7 +155,9 @@ class InteractionIn(Schema):
     subject: str
     notes: str = ""
     contacts: list[Id] = Field([], description="Ids of the organisation's contacts")
-    participants: list[str] = Field([], description="Usernames of the people from GMS")
+    participants: list[str] = Field(
+        [], description="Usernames of the people from the infrastructure"
+    )
 
 
 class InteractionOut(Schema):
@@ -214,7 +216,9 @@ class ParticipantOut(Schema):
     organisation_name: str
     contact: int | None = Field(None, alias="contact_id")
     contact_name: str = Field("", description="Empty for an erased contact")
-    user: str | None = Field(None, description="The username of a participant from GMS")
+    user: str | None = Field(
+        None, description="The username of a participant from the infrastructure"
+    )
 
     @staticmethod
     def resolve_organisation_name(obj: EventParticipant) -> str:
@@ -242,7 +246,7 @@ class NeedFilterIn(Schema):
     q: str | None = Field(None, description="Words in the title or the description")
     committee: str | None = Field(None, description="A committee id from the reference data")
     kind: str | None = None
-    goal: int | None = Field(None, description="A GMS goal's number")
+    goal: int | None = Field(None, description="The number of one of the infrastructure's goals")
     status: str | None = Field(None, description="draft, published or closed")
 
 
@@ -254,7 +258,7 @@ class NeedIn(Schema):
     desired_partner: str = ""
     contact_committee: str | None = Field(None, description="Empty means the need's committee")
     status: str = Need.Status.DRAFT
-    goals: list[Id] = Field([], description="GMS goals' numbers")
+    goals: list[Id] = Field([], description="Numbers of the infrastructure's goals")
 
 
 class NeedUpdateIn(NeedIn):
@@ -535,7 +539,7 @@ def create_event(request: ApiRequest, payload: EventIn) -> Status:
 
 @router.get("/events/{event_id}", auth=api_auth, response=EventDetailOut)
 def get_event(request: ApiRequest, event_id: int) -> Event:
-    """The event with everyone who took part, from GMS and from companies."""
+    """The event with everyone who took part, from the infrastructure and from companies."""
     return _get_event(request, event_id)
 
 

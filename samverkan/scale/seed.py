@@ -274,7 +274,7 @@ class Seeder:
         self.goals = list(Goal.objects.order_by("pk").values_list("pk", flat=True))
         self.points = list(Point.objects.order_by("pk").values_list("pk", flat=True))
         self.parties = list(
-            Organisation.objects.filter(is_gms_party=True)
+            Organisation.objects.filter(is_infrastructure_party=True)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -325,7 +325,7 @@ class Seeder:
         self.w.write(
             Organisation,
             ["id", "name", "kind", "organisation_number", "foreign_identifier", "country",
-             "website", "is_gms_party", "created_at", "updated_at"],
+             "website", "is_infrastructure_party", "created_at", "updated_at"],
             rows,
         )  # fmt: skip
 
@@ -558,7 +558,7 @@ class Seeder:
                     if other != org:
                         companies.append(other)
                 for party in gms:
-                    parties.append((pk, party, "gms_party", "", ""))
+                    parties.append((pk, party, "infrastructure_party", "", ""))
                 for company in companies:
                     parties.append((pk, company, "company", "", rng.choice(RESOURCES_SV)))
                 for committee in routed:
