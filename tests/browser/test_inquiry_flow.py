@@ -171,7 +171,7 @@ def test_an_inquiry_goes_from_the_public_form_to_an_accepted_collaboration(
     for criterion in criteria:
         group = page.get_by_role("group", name=criterion.text_en)
         # Each level carries its meaning from the reference data: "3 – To a very large extent".
-        group.get_by_label(re.compile(rf"^{scores[criterion.slug]} – \w")).check()
+        group.get_by_label(re.compile(rf"^\s*{scores[criterion.slug]} – \w")).check()
     page.get_by_role("group", name="The committee recommends").get_by_label("Accept").check()
     page.get_by_role("button", name="Save assessment").click()
 
