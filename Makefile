@@ -8,7 +8,7 @@ PORT ?= 8000
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean
+.PHONY: run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ checks: install
 	SAMVERKAN_TESTING=1 $(PY) manage.py check --fail-level WARNING
 	SAMVERKAN_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 
+# Known vulnerabilities in requirements.lock (needs the network to PyPI).
+audit: install
+	scripts/audit.sh
+
 test-sqlite: install
 	SAMVERKAN_TESTING=1 $(VENV)/bin/pytest $(ARGS)
 
@@ -53,3 +57,8 @@ messages: install
 
 clean:
 	rm -rf var/static .mypy_cache .ruff_cache
+
+# Load and latency figures at national scale on a local PostgreSQL (not part of `make test`).
+# SCALE=1.0 by default; the data is kept in var/bench/ and reused. Writes var/bench/latest.json.
+bench: install
+	@SCALE=$(or $(SCALE),1.0) scripts/bench.sh

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "samverkan.site",
     "samverkan.demo",
     "samverkan.reference",
+    "samverkan.scale",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,8 @@ VAR_DIR = Path(os.environ.get("SAMVERKAN_VAR_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'samverkan.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # In production a connection serves many requests, checked before each reuse.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
@@ -138,7 +140,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "samverkan_cache",
-    }
+    },
+    # Rendered public pages and computed figures, per process: each is keyed by a
+    # generation number kept in the shared cache, so a change reaches every process.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "samverkan-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -161,6 +170,7 @@ LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"login": "samverkan.accounts.login_form.LoginForm"}
 ACCOUNT_SIGNUP_FORM_CLASS = "samverkan.accounts.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_ADAPTER = "samverkan.accounts.adapter.AccountAdapter"
@@ -170,7 +180,6 @@ SOCIALACCOUNT_ONLY = False
 
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_ENABLED = not TESTING
 
 # Public intake: per-address limit on inquiries, as count/period (s, m, h, d).
@@ -185,6 +194,8 @@ CLIENT_IP_META_KEY = (
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first or ISO, as in samverkan/formats/en; Swedish uses Django's own.
+FORMAT_MODULE_PATH = ["samverkan.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -288,3 +299,42 @@ LOGGING = {
 }
 
 FORM_RENDERER = "samverkan.core.forms.FormRenderer"
+
+# --- Reliability and security -------------------------------------------------------------
+# Kept together so that the hardening can be read in one place.
+
+# Every message goes through one backend that normalises its header values (a line break
+# in a title must neither fail the mail nor add a header); it delivers with the backend
+# configured above.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "samverkan.core.mail.HeaderSafeBackend"
+
+# A lost database connection answers 503 with Retry-After (seconds), pages and API alike;
+# a body over the limit answers 413 before it is read. Right after the language is
+# chosen, so the answers speak the visitor's language.
+_after_locale = MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1
+MIDDLEWARE[_after_locale:_after_locale] = [
+    "samverkan.core.middleware.RequestSizeMiddleware",
+    "samverkan.core.middleware.DatabaseErrorsMiddleware",
+]
+# The largest request with a file (the 20 MB agreement documents, with room for the form).
+MAX_UPLOAD_SIZE = int(os.environ.get("MAX_UPLOAD_SIZE", str(25 * 1024 * 1024)))
+DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Logins. A lockout is for one account from one address, so nobody can lock someone else
+# out from elsewhere (django-axes); an address that fails many logins, for any accounts,
+# is stopped by a higher per-address limit (the account library's "login_failed", with no
+# per-account part). Whoever can read the account's e-mail gets back in with a password
+# reset, which clears the lockout (AccountAdapter.set_password).
+# Behind proxies, the address is counted from the right of CLIENT_IP_META_KEY's header,
+# CLIENT_IP_PROXY_COUNT entries in; axes, the account library and the intake limit all
+# read it through samverkan.core.ratelimit.client_address.
+CLIENT_IP_PROXY_COUNT = int(os.environ.get("CLIENT_IP_PROXY_COUNT", "1"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "samverkan.core.ratelimit.axes_client_address"
+AXES_USERNAME_CALLABLE = "samverkan.accounts.adapter.login_name"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50/h/ip")
+ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILURES_PER_ADDRESS}

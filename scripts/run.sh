@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Links in e-mails and feeds use the address actually served, unless SITE_URL says otherwise.
+if [ "$HOST" = "0.0.0.0" ]; then SITE_HOST=127.0.0.1; else SITE_HOST=$HOST; fi
+export SITE_URL=${SITE_URL:-http://$SITE_HOST:$PORT}
 mkdir -p var
 
 if [ -z "${SAMVERKAN_DEMO_PASSWORD:-}" ]; then
@@ -29,7 +32,7 @@ trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 
-  Samverkan is running on http://$HOST:$PORT/
+  Samverkan is running on http://$HOST:$PORT/ (links in e-mails: $SITE_URL)
   Log in at http://$HOST:$PORT/accounts/login/ as one of
     coordinator, committee, company, viewer, admin
   with the password: $SAMVERKAN_DEMO_PASSWORD

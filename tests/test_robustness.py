@@ -246,7 +246,9 @@ class ParallelRateLimitTestCase(TransactionTestCase):
 
 
 class IntakeRateLimitOverHttpTestCase(BaseTestCase):
-    @override_settings(INTAKE_RATE_LIMIT="3/h", CLIENT_IP_META_KEY="HTTP_X_FORWARDED_FOR")
+    @override_settings(
+        INTAKE_RATE_LIMIT="3/h", CLIENT_IP_META_KEY="HTTP_X_FORWARDED_FOR", CLIENT_IP_PROXY_COUNT=2
+    )
     def test_the_limit_counts_the_forwarded_client_address(self):
         def post(address: str):
             return self.client.post(

@@ -279,10 +279,10 @@ class ListExportTestCase(BaseTestCase):
         self.submit(title="Filtreras bort")
         self.login(self.alice)
         response = self.client.get("/inquiries/?committee=informatics&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[1] for r in rows[1:]], ["Exporteras"])
         response = self.client.get("/inquiries/?committee=informatics&format=xlsx")
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(response.getvalue())).active
         assert sheet is not None
         self.assertEqual(
             [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)], ["Exporteras"]
@@ -300,5 +300,5 @@ class ListExportTestCase(BaseTestCase):
         )
         self.login(self.carol)
         response = self.client.get("/inquiries/?format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], [own.reference])

@@ -1,15 +1,17 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from samverkan.core.models import StaleRecordError
 
 from . import collaborations, inquiries, reference, register, strategy
+from .docs import ReferenceDocs
+from .openapi import DocumentedApi
+from .schemas import StrictJsonParser
 
-api = NinjaAPI(
+api = DocumentedApi(
     title="Samverkan API",
     version="1",
     description=(
@@ -17,6 +19,8 @@ api = NinjaAPI(
         "Public endpoints need no account; the others use the session of a logged-in user."
     ),
     urls_namespace="api",
+    docs=ReferenceDocs(),
+    parser=StrictJsonParser(),
 )
 api.add_router("/inquiries", inquiries.router)
 api.add_router("/collaborations", collaborations.router)
@@ -66,6 +70,12 @@ def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """An id beyond 64 bits in a path: no row can have it (SQLite cannot even compare)."""
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 

@@ -11,7 +11,7 @@ from samverkan.accounts.models import Role
 from samverkan.agreements.models import AgreementPrinciple
 from samverkan.collaborations.actions import can_approve_for, required_approvers
 
-from .schemas import VersionIn
+from .schemas import Id, VersionIn
 
 
 def _username(user: Any) -> str | None:
@@ -159,7 +159,7 @@ class CollaborationIn(Schema):
     end_date: datetime.date | None = None
     committees: list[str] = Field([], description="Committee ids from the reference data")
     gmcs: list[str] = Field([], description="Genomic Medicine Center ids")
-    goals: list[int] = Field([], description="Numbers of the GMS goals served")
+    goals: list[Id] = Field([], description="Numbers of the GMS goals served")
     responsible: str | None = Field(
         None, description="Username of the responsible coordinator; you when empty"
     )
@@ -212,7 +212,7 @@ class FundingIn(Schema):
     status: str = Field("planned", description="planned, submitted, granted or rejected")
     submitted_on: datetime.date | None = None
     decided_on: datetime.date | None = None
-    applicants: list[int] = Field([], description="Organisation ids")
+    applicants: list[Id] = Field([], description="Organisation ids")
 
 
 class FundingUpdateIn(FundingIn):
@@ -293,7 +293,7 @@ class AgreementIn(Schema):
         ..., description="collaboration, confidentiality, data_processing, transfer or other"
     )
     title: str
-    parties: list[int] = Field([], description="Organisation ids; parties to the collaboration")
+    parties: list[Id] = Field([], description="Organisation ids; parties to the collaboration")
     valid_from: datetime.date | None = None
     valid_to: datetime.date | None = None
     responsible: str | None = Field(None, description="Username of the responsible coordinator")

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.agreements import actions as agreement_actions
@@ -63,7 +63,7 @@ from .collaboration_schemas import (
     PartyOut,
     PrincipleAnswerIn,
 )
-from .schemas import WRITE_ERRORS, ErrorOut
+from .schemas import WRITE_ERRORS, ErrorOut, Pagination
 from .security import api_auth
 
 router = Router(tags=["collaborations"])
@@ -245,7 +245,7 @@ def _collaboration_data(payload: CollaborationIn) -> actions.CollaborationData:
 
 
 @router.get("", auth=api_auth, response=list[CollaborationOut], summary="Collaborations")
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_collaborations(
     request: ApiRequest, filters: Query[CollaborationFilterIn]
 ) -> QuerySet[Collaboration]:
@@ -602,9 +602,11 @@ def upload_document(
     url_name="agreement_document_download",
     summary="Download one version of the document",
     response={200: None, 403: ErrorOut, 404: ErrorOut},
+    # The integer key, as django-ninja's own: a string "200" beside it is a second key of
+    # the same name in the JSON, which the docs page cannot read.
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The stored file, as an attachment",
                 "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.core.http import ApiRequest
 from samverkan.inquiries import actions
@@ -29,6 +29,7 @@ from .schemas import (
     InquiryOut,
     IntakeIn,
     IntakeOut,
+    Pagination,
     RequestInformationIn,
     RouteIn,
     StatusChangeOut,
@@ -105,7 +106,7 @@ def submit_inquiry(
 
 
 @router.get("", auth=api_auth, response=list[InquiryOut], summary="The queue")
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_inquiries(request: ApiRequest, filters: Query[InquiryFilterIn]) -> QuerySet[Inquiry]:
     """Inquiries this user may see, oldest first, with the queue's filters."""
     filterset = InquiryFilter(request.GET, queryset=_visible(request).order_by("created_at", "pk"))

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.accounts.models import User
 from samverkan.core.http import ApiRequest
@@ -37,7 +37,7 @@ from samverkan.orgs.models import (
 from samverkan.orgs.querysets import reads_network
 from samverkan.strategy.models import Goal
 
-from .schemas import WRITE_ERRORS, ErrorOut
+from .schemas import WRITE_ERRORS, ErrorOut, Id, Pagination
 from .security import TokenAuth, api_auth
 
 router = Router(tags=["network"])
@@ -83,7 +83,7 @@ class OrganisationOut(Schema):
     contact_count: int = 0
     collaboration_count: int = 0
     last_interaction: datetime.date | None = None
-    associations: list[int] = Field([], description="Ids of the associations it belongs to")
+    associations: list[Id] = Field([], description="Ids of the associations it belongs to")
 
     @staticmethod
     def resolve_associations(obj: Organisation) -> list[int]:
@@ -153,7 +153,7 @@ class InteractionIn(Schema):
     date: datetime.date
     subject: str
     notes: str = ""
-    contacts: list[int] = Field([], description="Ids of the organisation's contacts")
+    contacts: list[Id] = Field([], description="Ids of the organisation's contacts")
     participants: list[str] = Field([], description="Usernames of the people from GMS")
 
 
@@ -179,7 +179,7 @@ class InteractionOut(Schema):
 class EventFilterIn(Schema):
     q: str | None = Field(None, description="Words in the title or the place")
     kind: str | None = None
-    year: int | None = None
+    year: int | None = Field(None, ge=1900, le=2100)
     committee: str | None = Field(None, description="A committee id from the reference data")
 
 
@@ -253,7 +253,7 @@ class NeedIn(Schema):
     desired_partner: str = ""
     contact_committee: str | None = Field(None, description="Empty means the need's committee")
     status: str = Need.Status.DRAFT
-    goals: list[int] = Field([], description="GMS goals' numbers")
+    goals: list[Id] = Field([], description="GMS goals' numbers")
 
 
 class NeedUpdateIn(NeedIn):
@@ -357,7 +357,7 @@ def _organisation_data(payload: OrganisationIn) -> actions.OrganisationData:
 
 
 @router.get("/organisations", auth=api_auth, response=list[OrganisationOut], summary="The network")
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_organisations(
     request: ApiRequest, filters: Query[OrganisationFilterIn]
 ) -> QuerySet[Organisation]:
@@ -458,7 +458,7 @@ def update_contact(request: ApiRequest, contact_id: int, payload: ContactUpdateI
     response=list[InteractionOut],
     summary="The organisation's log, newest first",
 )
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_interactions(request: ApiRequest, organisation_id: int) -> QuerySet[Interaction]:
     organisation = _get_organisation(request, organisation_id)
     return organisation.interactions.prefetch_related("contacts", "participants").order_by(
@@ -510,7 +510,7 @@ def _get_event(request: ApiRequest, event_id: int) -> Event:
 
 
 @router.get("/events", auth=api_auth, response=list[EventOut], summary="Events, newest first")
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_events(request: ApiRequest, filters: Query[EventFilterIn]) -> QuerySet[Event]:
     return _filtered(EventFilter(request.GET, queryset=_events(request)))
 
@@ -594,7 +594,7 @@ def _need_data(payload: NeedIn) -> need_actions.NeedData:
     response=list[NeedOut],
     summary="The needs board (public)",
 )
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_needs(request: HttpRequest, filters: Query[NeedFilterIn]) -> QuerySet[Need]:
     """Published needs for everyone; a logged-in caller (session or token) also sees the
     drafts and closed needs it may read."""

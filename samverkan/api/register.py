@@ -8,11 +8,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
 
+from samverkan.register import cache as register_cache
 from samverkan.register.filters import RegisterFilter
 from samverkan.register.models import RegisterEntry
 from samverkan.register.views import published_entries
+
+from .schemas import Pagination
 
 router = Router(tags=["transparency register"])
 
@@ -81,13 +85,15 @@ class RegisterFilterIn(Schema):
     gmc: str | None = None
     party: int | None = None
     company: int | None = None
+    company_name: str | None = None
     goal: int | None = None
     year: int | None = None
     sort: str | None = None
 
 
 @router.get("/collaborations", auth=None, response=list[RegisterEntryOut])
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@decorate_view(register_cache.public_answer)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_register(
     request: HttpRequest, filters: Query[RegisterFilterIn]
 ) -> QuerySet[RegisterEntry]:
@@ -99,5 +105,6 @@ def list_register(
 
 
 @router.get("/collaborations/{collaboration_id}", auth=None, response=RegisterEntryOut)
+@decorate_view(register_cache.public_answer)
 def get_register_entry(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
     return get_object_or_404(published_entries(), collaboration_id=collaboration_id)

@@ -1,14 +1,59 @@
 import datetime
+import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
+from ninja.parser import Parser
+from pydantic import Field as PydanticField
 
 from samverkan.inquiries.models import (
     DESCRIPTION_MAX_LENGTH,
     DETAIL_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
 )
+
+# An id a database column can hold: a positive 64-bit integer. Anything beyond is refused
+# by the schema (422) rather than reaching the database.
+Id = Annotated[int, PydanticField(ge=1, le=2**63 - 1)]
+
+# The highest page any list offers: far beyond any real list, well inside any integer.
+MAX_PAGE = 1_000_000
+
+
+class Pagination(PageNumberPagination):
+    """Django Ninja's page numbers, bounded so that no number overflows the database."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+class StrictJsonParser(Parser):
+    """JSON that is also valid text: a lone surrogate ("\\ud800") is valid JSON but no
+    character, and no database or e-mail can store it. Refused as unreadable (400)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body)
+        if _has_lone_surrogate(data):
+            raise ValueError("lone surrogate in the text")
+        return data
 
 
 class ErrorOut(Schema):
@@ -152,7 +197,7 @@ class AssessmentIn(Schema):
     version: int | None = Field(None, description="The version you revise; empty when new")
     gates: dict[str, GateAnswerIn] = Field(..., max_length=50)
     scores: dict[str, int] = Field(..., max_length=50)
-    goals: list[int] = Field([], max_length=50)
+    goals: list[Id] = Field([], max_length=50)
     comment: str = Field("", max_length=MESSAGE_MAX_LENGTH)
 
 

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from samverkan.register.models import RegisterEntry
 from samverkan.strategy.models import Action, Point, Source, Strategy
@@ -22,6 +22,8 @@ from samverkan.strategy.progress import (
     strategy_tree,
     with_rollup,
 )
+
+from .schemas import Pagination
 
 router = Router(tags=["strategies"])
 
@@ -247,7 +249,7 @@ class PointDetailOut(PointOut):
 
 
 @router.get("/strategies", auth=None, response=list[StrategyListOut])
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE)
+@paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_strategies(request: HttpRequest) -> QuerySet[Strategy]:
     """Every strategy with its rolled-up progress (a percentage, or null without points)."""
     return strategies_with_progress(Strategy.objects.select_related("implements"))

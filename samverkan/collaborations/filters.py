@@ -37,7 +37,11 @@ class CollaborationFilter(django_filters.FilterSet):
     )
     committee = CommitteeFilter(method="filter_committee", empty_label=_("Any committee"))
     year = django_filters.NumberFilter(
-        label=_("Year of start"), field_name="start_date", lookup_expr="year", min_value=1900
+        label=_("Year of start"),
+        field_name="start_date",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2100,
     )
     register = django_filters.ChoiceFilter(
         label=_("Register"),
@@ -81,7 +85,11 @@ class LessonFilter(django_filters.FilterSet):
     )
     committee = CommitteeFilter(method="filter_committee", empty_label=_("Any committee"))
     year = django_filters.NumberFilter(
-        label=_("Year held"), field_name="held_on", lookup_expr="year", min_value=1900
+        label=_("Year held"),
+        field_name="held_on",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2100,
     )
 
     class Meta:

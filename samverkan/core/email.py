@@ -4,6 +4,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from samverkan.lib.mail import header_value
+
 from .models import OutboundEmail
 from .tasks import send_outbound_email
 
@@ -17,6 +19,8 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     with translation.override(language):
         rendered = render_to_string(template, context).strip()
     subject, _, body = rendered.partition("\n")
-    email = OutboundEmail.objects.create(to=to, subject=subject.strip()[:250], body=body.strip())
+    email = OutboundEmail.objects.create(
+        to=header_value(to), subject=header_value(subject)[:250], body=body.strip()
+    )
     transaction.on_commit(lambda: send_outbound_email.enqueue(email.pk))
     return email

@@ -1,6 +1,5 @@
 """The indicators as files: CSV per indicator, the annual report as PDF and as Excel."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
@@ -13,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from samverkan.core.choices import CollaborationKind
+from samverkan.lib.spreadsheets import SafeCsvWriter, make_workbook_safe, safe_cell
 
 from .formatting import COUNT, DAYS, MONEY, PERCENT, format_value
 from .indicators import Column, Effect, Result, Scope
@@ -57,9 +57,7 @@ def _plain(value: Any) -> Any:
 
 def _text(value: Any) -> Any:
     """Text as text: a spreadsheet must not run a name or a currency code as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -72,7 +70,7 @@ def csv_text(result: Result) -> str:
     scripts read them alike; labels are in the active language.
     """
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     indicator = result.indicator
     writer.writerow([str(indicator.name)])
     writer.writerow([_("Expected effect"), str(indicator.effect.label)])
@@ -241,6 +239,7 @@ def xlsx_bytes(
     summary.column_dimensions["B"].width = 40
     summary.column_dimensions["C"].width = 16
 
+    make_workbook_safe(workbook)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

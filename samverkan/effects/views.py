@@ -14,9 +14,10 @@ from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
 
 from . import actions
+from . import cache as effects_cache
 from .export import csv_text, scope_lines
 from .forms import DashboardForm, ReportForm, default_period, presets
-from .indicators import Interval, Scope, compute_all, get_indicator
+from .indicators import Interval, Scope, get_indicator
 from .models import Report
 
 CONTENT_TYPES = {
@@ -74,7 +75,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "scope": scope,
         "scope_lines": scope_lines(scope),
         "interval": interval,
-        "groups": compute_all(scope, interval),
+        "groups": effects_cache.indicators(scope, interval),
         "presets": _preset_links(request, scope),
         "query": query.urlencode(),
     }

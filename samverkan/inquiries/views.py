@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -104,7 +105,7 @@ INQUIRY_COLUMNS = [
 
 
 @role_required(*ALL_ROLES)
-def inquiry_list(request: AuthedRequest) -> HttpResponse:
+def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = with_priority(
         Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")

@@ -100,7 +100,9 @@ class EventFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Event.Kind.choices, empty_label=_("All kinds")
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="date", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="date", lookup_expr="year", min_value=1900, max_value=2100
+    )
     committee = django_filters.ModelChoiceFilter(
         label=_("Committee"),
         queryset=Committee.objects.all(),

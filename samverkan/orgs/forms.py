@@ -382,14 +382,17 @@ class MergeForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV or Excel (.xlsx), at most 10 MB, with the columns of the template."),
+        help_text=_("CSV or Excel (.xlsx), at most 30 MB, with the columns of the template."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > importing.MAX_BYTES:
-            raise ValidationError(_("The file is larger than 10 MB."))
+            raise ValidationError(
+                _("The file is larger than %(size)s MB.")
+                % {"size": importing.MAX_BYTES // (1024 * 1024)}
+            )
         if not upload.name.lower().endswith(importing.EXTENSIONS):
             raise ValidationError(_("Upload a CSV file or an Excel workbook (.xlsx)."))
         return upload

@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,7 +158,7 @@ def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
 
 
 @role_required(*READ)
-def organisation_list(request: AuthedRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponseBase:
     filterset = _organisation_rows(request)
     fmt = requested_format(request)
     if fmt:
@@ -176,6 +177,17 @@ def organisation_list(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# A large company's page shows its latest records, not all of them (thousands, for some).
+LATEST_SHOWN = 20
+CONTACTS_SHOWN = 50
+
+
+def _latest(queryset: QuerySet, n: int = LATEST_SHOWN) -> tuple[list[Any], bool]:
+    """The first n rows, and whether there are more, in one query."""
+    rows = list(queryset[: n + 1])
+    return rows[:n], len(rows) > n
+
+
 @role_required(*READ)
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     from samverkan.agreements.models import Agreement
@@ -191,9 +203,30 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     interactions = organisation.interactions.select_related("created_by", "event").prefetch_related(
         Prefetch("contacts", queryset=Contact.objects.order_by("name")), "participants"
     )
+    inquiries, more_inquiries = _latest(
+        Inquiry.objects.visible_to(user)
+        .filter(organisation=organisation)
+        .order_by("-created_at", "-pk")
+    )
+    related, more_collaborations = _latest(
+        collaborations.filter(Exists(party_role))
+        .annotate(party_role=party_role.values("role")[:1])
+        .order_by("-created_at", "-pk")
+    )
+    agreements, more_agreements = _latest(
+        Agreement.objects.filter(parties=organisation, collaboration__in=collaborations)
+        .select_related("collaboration")
+        .order_by("-created_at", "-pk")
+    )
+    events, more_events = _latest(
+        Event.objects.filter(
+            Exists(EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation))
+        ).order_by("-date", "-pk")
+    )
+    contacts, more_contacts = _latest(organisation.contacts.order_by("name", "pk"), CONTACTS_SHOWN)
     context: dict[str, Any] = {
         "organisation": organisation,
-        "contacts": list(organisation.contacts.order_by("name", "pk")),
+        "contacts": contacts,
         "memberships": list(
             organisation.memberships.select_related("association").order_by("association__name")
         ),
@@ -202,28 +235,19 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if organisation.kind == Organisation.Kind.ASSOCIATION
         else [],
-        "inquiries": list(
-            Inquiry.objects.visible_to(user)
-            .filter(organisation=organisation)
-            .order_by("-created_at", "-pk")
-        ),
-        "collaborations": list(
-            collaborations.filter(Exists(party_role))
-            .annotate(party_role=party_role.values("role")[:1])
-            .order_by("-created_at", "-pk")
-        ),
-        "agreements": list(
-            Agreement.objects.filter(parties=organisation, collaboration__in=collaborations)
-            .select_related("collaboration")
-            .order_by("-created_at", "-pk")
-        ),
-        "events": list(
-            Event.objects.filter(
-                Exists(
-                    EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation)
-                )
-            ).order_by("-date", "-pk")
-        ),
+        "inquiries": inquiries,
+        "collaborations": related,
+        "agreements": agreements,
+        "events": events,
+        "more": {
+            "contacts": more_contacts,
+            "inquiries": more_inquiries,
+            "collaborations": more_collaborations,
+            "agreements": more_agreements,
+            "events": more_events,
+        },
+        "shown": LATEST_SHOWN,
+        "contacts_shown": CONTACTS_SHOWN,
         "interactions": paginate(request, interactions),
         "can_write": user.has_role(*WRITE),
     }
@@ -484,7 +508,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required(*READ)
-def event_list(request: AuthedRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = Event.objects.annotate(
         participant_count=Count("participants", distinct=True),
         company_count=Count(

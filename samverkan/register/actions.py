@@ -31,6 +31,7 @@ from samverkan.core.email import queue_email
 from samverkan.core.models import Parameter
 from samverkan.orgs.models import Contact, Organisation
 
+from . import cache
 from .choices import PublicField
 from .models import (
     CorrectionRequest,
@@ -340,6 +341,9 @@ def _check_party(
 
 def publish_due_entries(today: datetime.date) -> int:
     """End the correction periods that are over: those entries become public."""
-    return RegisterEntry.objects.filter(
+    published = RegisterEntry.objects.filter(
         state=RegisterEntry.State.PREVIEW, preview_until__lte=today
     ).update(state=RegisterEntry.State.PUBLISHED, published_at=timezone.now())
+    if published:
+        cache.changed()  # an update() sends no signal
+    return published

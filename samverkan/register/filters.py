@@ -1,5 +1,9 @@
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration
@@ -15,6 +19,19 @@ SORTS = {
     "title": ("title", "pk"),
     "start": ("-start_date", "-pk"),
 }
+
+
+def companies_named(text: str, limit: int = 10) -> list[str]:
+    """Names of companies in the published register that contain the text."""
+    if len(text.strip()) < 2:
+        return []
+    return list(
+        companies_in_register()
+        .filter(name__icontains=text.strip())
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()[:limit]
+    )
 
 
 def companies_in_register(request: object = None) -> QuerySet:
@@ -48,13 +65,23 @@ class RegisterFilter(django_filters.FilterSet):
         queryset=Organisation.objects.gms_parties(),
         field_name="organisations",
     )
+    # Typed, not chosen from a list: the register names thousands of companies.
+    company_name = django_filters.CharFilter(
+        label=_("Company"), field_name="companies_text", lookup_expr="icontains"
+    )
+    # A company by its id, for links and the API.
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=companies_in_register, field_name="organisations"
+        label=_("Company"),
+        queryset=companies_in_register,
+        field_name="organisations",
+        widget=forms.HiddenInput,
     )
     goal = django_filters.ModelChoiceFilter(
         label=_("Goal"), queryset=Goal.objects.all(), to_field_name="number", field_name="goals"
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="year")
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="year", min_value=1900, max_value=2100
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         method="filter_sort",
@@ -64,7 +91,31 @@ class RegisterFilter(django_filters.FilterSet):
 
     class Meta:
         model = RegisterEntry
-        fields = ["q", "kind", "status", "committee", "gmc", "party", "company", "goal", "year"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "committee",
+            "gmc",
+            "party",
+            "company_name",
+            "company",
+            "goal",
+            "year",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form.fields["company_name"].widget.attrs.update(
+            {
+                "list": "company-names",
+                "autocomplete": "off",
+                "hx-get": reverse("register:companies"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#company-names",
+                "hx-swap": "innerHTML",
+            }
+        )
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.apply(queryset, value)

@@ -5,6 +5,7 @@ from . import views
 app_name = "register"
 urlpatterns = [
     path("", views.entry_list, name="list"),
+    path("companies/", views.company_names, name="companies"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
     path("export.xlsx", views.export_xlsx, name="export_xlsx"),

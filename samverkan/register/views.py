@@ -1,6 +1,5 @@
 """The public transparency register: pages, exports and the feed read RegisterEntry only."""
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,11 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,10 +30,12 @@ from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
+from samverkan.lib.spreadsheets import SafeDictWriter
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import RegisterFilter
+from . import cache as register_cache
+from .filters import RegisterFilter, companies_named
 from .forms import CorrectionForm, PartyCorrectionForm, WithdrawForm, WithheldFieldsForm
 from .models import RegisterEntry
 
@@ -70,15 +74,32 @@ def filtered(request: HttpRequest) -> RegisterFilter:
 
 @public
 def entry_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered(request)
-    page = paginate(request, filterset.qs)
-    template = (
-        "register/list.html#results" if getattr(request, "htmx", False) else "register/list.html"
-    )
-    query = request.GET.urlencode()
-    response = render(request, template, {"filter": filterset, "page": page, "query": query})
+    def build() -> dict[str, str]:
+        filterset = filtered(request)
+        # The cards show no committee, GMC or goal: no need to fetch them.
+        page = paginate(request, filterset.qs.prefetch_related(None))
+        context = {"filter": filterset, "page": page, "query": request.GET.urlencode()}
+        return {
+            part: render_to_string(f"register/list.html#{part}", context, request)
+            for part in ("filters", "results")
+        }
+
+    # The same for everyone, so rendered once until the register changes.
+    parts = register_cache.fragments(request, "list", build)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(parts["results"])
+    else:
+        safe = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - ours
+        response = render(request, "register/list.html", {"parts": safe})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@public
+def company_names(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the company search: the options of a datalist."""
+    names = companies_named(request.GET.get("company_name", ""))
+    return render(request, "register/_company_names.html", {"names": names})
 
 
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
@@ -255,7 +276,7 @@ class _Echo:
 
 @public
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
+    writer = SafeDictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + str(writer.writeheader())
@@ -281,7 +302,7 @@ def export_json(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The filtered set as an Excel workbook, through the shared export helper."""
     columns = [Column(name, name) for name in EXPORT_COLUMNS]
     return export_response(
