@@ -100,3 +100,24 @@ class DecisionPageTestCase(BaseTestCase):
         self.login(self.bob)
         response = self.client.get(inquiry.get_absolute_url())
         self.assertContains(response, "Titta särskilt på datadelningen.")
+
+
+class OrganisationKindTestCase(BaseTestCase):
+    def test_the_strategys_audiences_are_organisation_kinds(self):
+        from samverkan.orgs.models import Organisation
+
+        for kind, name in [
+            ("patient_organisation", "Riksförbundet Sällsynta diagnoser"),
+            ("research_infrastructure", "SciLifeLab"),
+            ("authority", "Läkemedelsverket"),
+        ]:
+            Organisation.objects.create(name=name, kind=kind)
+        self.login(self.alice)
+        response = self.client.get("/organisations/", {"kind": "research_infrastructure"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "SciLifeLab")
+        self.assertNotContains(response, "Läkemedelsverket")
+        self.assertContains(
+            self.client.get("/organisations/new/", HTTP_ACCEPT_LANGUAGE="en"),
+            "Patient organisation",
+        )
