@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -36,7 +36,7 @@ from samverkan.effects import cache as effects_cache
 from samverkan.inquiries.models import Inquiry
 from samverkan.orgs import actions as org_actions
 from samverkan.orgs.importing import COLUMNS
-from samverkan.orgs.models import ImportJob, Organisation
+from samverkan.orgs.models import Contact, ImportJob, Organisation
 from samverkan.register import cache as register_cache
 
 # Reports the figures wrk keeps, as one JSON line after its own output.
@@ -95,6 +95,7 @@ class Command(BaseCommand):
         self.client.force_login(coordinator)
         anonymous = Client()
 
+        _remove_imported()  # a run stopped half-way leaves its import behind
         endpoints = self.endpoints()
         floor = self.measure("floor", "/scale/floor/", anonymous, auth=False)
         results = []
@@ -108,6 +109,7 @@ class Command(BaseCommand):
         web_rss = _web_rss(options["gunicorn_pid"])
         import_s = self.import_file(coordinator, options["import_rows"])
         worker_rss = _rss_mb(options["worker_pid"], peak=True)
+        _remove_imported()  # the next run measures the same data
         report = {
             "scale": {
                 "inquiries": Inquiry.objects.count(),
@@ -251,7 +253,7 @@ class Command(BaseCommand):
         stamp = int(time.time())
         for i in range(rows):
             writer.writerow(
-                [f"Import {stamp} Nr {i} AB", "", f"B{stamp}{i:07d}", "DK", "company", "",
+                [f"{IMPORTED} {stamp} Nr {i} AB", "", f"B{stamp}{i:07d}", "DK", "company", "",
                  f"Person {i}", f"p{i}@import{stamp}.example", "", "", ""]
             )  # fmt: skip
         upload = SimpleUploadedFile("bench.csv", out.getvalue().encode(), "text/csv")
@@ -279,6 +281,19 @@ class Command(BaseCommand):
             self.stderr.write(f"  the import ended {job.status}: {job.error}")
             return None
         return total
+
+
+IMPORTED = "Bench import"
+
+
+def _remove_imported() -> None:
+    """Delete what the measured import created, with its contacts and their history."""
+    # Also the names the first version of this benchmark gave them.
+    named = Q(name__startswith=IMPORTED + " ") | Q(name__regex=r"^Import [0-9]+ Nr [0-9]+ AB$")
+    imported = Organisation.objects.filter(named)
+    Contact.history.filter(organisation_id__in=imported.values("pk")).delete()
+    Organisation.history.filter(named).delete()
+    imported.delete()
 
 
 def _session_cookie(user: User) -> str:
