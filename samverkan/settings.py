@@ -326,3 +326,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50/h/ip")
 ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILURES_PER_ADDRESS}
+
+# Backups (manage.py backup / restore): JSON with times to the microsecond.
+SERIALIZATION_MODULES = {"backupjson": "samverkan.core.serializers"}
