@@ -57,3 +57,8 @@ messages: install
 
 clean:
 	rm -rf var/static .mypy_cache .ruff_cache
+
+# Load and faults against 127.0.0.1 (PostgreSQL, gunicorn, the worker, an SMTP server of
+# its own): a few minutes, not part of `make test`. DURATION, CLIENTS, WORKERS to change.
+loadtest: install
+	$(PY) scripts/loadtest.py
