@@ -64,3 +64,8 @@ clean:
 # SCALE=1.0 by default; the data is kept in var/bench/ and reused. Writes var/bench/latest.json.
 bench: install
 	@SCALE=$(or $(SCALE),1.0) scripts/bench.sh
+
+# Load and faults against 127.0.0.1 (PostgreSQL, gunicorn, the worker, an SMTP server of
+# its own): a few minutes, not part of `make test`. DURATION, CLIENTS, WORKERS to change.
+loadtest: install
+	$(PY) scripts/loadtest.py

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.agreements import actions as agreement_actions
+from samverkan.agreements.actions import ALLOWED_DOCUMENTS
 from samverkan.agreements.models import Agreement, AgreementDocument, PrincipleAnswer
 from samverkan.collaborations import actions
 from samverkan.collaborations.access import company_organisation_id, require_party_or_staff
@@ -625,9 +626,10 @@ def upload_document(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The stored file, as an attachment",
+                "description": "The stored file, as an attachment, in its own type",
                 "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type, _magic in ALLOWED_DOCUMENTS.values()
                 },
             }
         }
