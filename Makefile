@@ -8,7 +8,7 @@ PORT ?= 8000
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean bench
+.PHONY: screenshots run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean bench
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -58,3 +58,7 @@ clean:
 # SCALE=1.0 by default; the data is kept in var/bench/ and reused. Writes var/bench/latest.json.
 bench: install
 	@SCALE=$(or $(SCALE),1.0) scripts/bench.sh
+
+# Screenshots of the main pages at 390 and 1280 px into docs/screenshots/ (not in `make test`).
+screenshots: install
+	@scripts/screenshots.sh
