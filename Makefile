@@ -8,7 +8,7 @@ PORT ?= 8000
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: screenshots run test install lint typecheck checks test-sqlite test-postgres test-fast messages clean bench
+.PHONY: screenshots run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ typecheck: install
 checks: install
 	SAMVERKAN_TESTING=1 $(PY) manage.py check --fail-level WARNING
 	SAMVERKAN_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in requirements.lock (needs the network to PyPI).
+audit: install
+	scripts/audit.sh
 
 test-sqlite: install
 	SAMVERKAN_TESTING=1 $(VENV)/bin/pytest $(ARGS)

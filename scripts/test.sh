@@ -31,6 +31,9 @@ $V/python manage.py compilemessages -l sv --ignore=.venv -v 0
 $V/python manage.py check --fail-level WARNING
 $V/python manage.py makemigrations --check --dry-run
 
+echo "== known vulnerabilities in the locked dependencies"
+scripts/audit.sh
+
 echo "== tests on SQLite"
 $V/pytest -q -n 2 "$@"
 

@@ -623,5 +623,5 @@ class NeedExportTestCase(BaseTestCase):
             committee=self.rare, title="Utkast", description="Text", kind="research"
         )
         response = self.client.get("/needs/?committee=rare_diseases&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])

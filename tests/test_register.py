@@ -418,7 +418,7 @@ class RegisterSearchTestCase(RegisterTestCase):
         from openpyxl import load_workbook
 
         workbook = load_workbook(
-            io.BytesIO(self.client.get(f"/register/export.xlsx?{query}").content)
+            io.BytesIO(self.client.get(f"/register/export.xlsx?{query}").getvalue())
         )
         sheet = workbook.active
         assert sheet is not None

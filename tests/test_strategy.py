@@ -200,7 +200,7 @@ class StrategyTestCase(BaseTestCase):
             collaboration, cls.alice, collaboration_actions.PartyData(company, "company")
         )
         if publish:
-            register_actions.do_start_publication(collaboration, cls.alice)
+            register_actions.enter_register(collaboration)
             RegisterEntry.objects.filter(collaboration=collaboration).update(
                 preview_until=datetime.date(2020, 1, 1)
             )

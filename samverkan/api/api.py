@@ -1,7 +1,6 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -9,9 +8,10 @@ from samverkan.core.models import StaleRecordError
 
 from . import collaborations, inquiries, reference, register, strategy
 from .docs import ReferenceDocs
+from .openapi import DocumentedApi
 from .schemas import StrictJsonParser
 
-api = NinjaAPI(
+api = DocumentedApi(
     title="Samverkan API",
     version="1",
     description=(

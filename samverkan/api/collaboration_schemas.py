@@ -49,6 +49,11 @@ class PartyOut(PartyBriefOut):
     role_description: str
     resources: str
     approver: str | None = Field(None, description="Username of who approves communication")
+    contact: int | None = Field(
+        None,
+        alias="contact_id",
+        description="The contact person who gets personal links (no account needed)",
+    )
 
     @staticmethod
     def resolve_approver(obj: Any) -> str | None:
@@ -62,6 +67,11 @@ class PartyIn(Schema):
     resources: str = ""
     approver: str | None = Field(
         None, description="Username of who approves communication for the party"
+    )
+    contact: int | None = Field(
+        None,
+        description="Id of the organisation's contact person who gets personal links by "
+        "e-mail; left unchanged when not given",
     )
 
 
@@ -96,6 +106,28 @@ class CollaborationDetailOut(CollaborationOut):
     gmcs: list[str]
     goals: list[int]
     allowed_transitions: list[str]
+    start_blockers: list[str] = Field(
+        ..., description="Why it cannot start yet (gates, parties, start date); empty when it can"
+    )
+    gates_inherited: bool = Field(
+        ..., description="The gates were met in the accepted inquiry's assessments"
+    )
+    register_state: str | None = Field(
+        None, description="preview, published or withdrawn; none before it starts"
+    )
+
+    @staticmethod
+    def resolve_start_blockers(obj: Any) -> list[str]:
+        return obj.start_blockers() if obj.status == "planned" else []
+
+    @staticmethod
+    def resolve_gates_inherited(obj: Any) -> bool:
+        return bool(obj.inherited_gates())
+
+    @staticmethod
+    def resolve_register_state(obj: Any) -> str | None:
+        entry = getattr(obj, "register_entry", None)
+        return entry.state if entry is not None else None
 
     @staticmethod
     def resolve_internal_notes(obj: Any, context: Any) -> str | None:
@@ -139,6 +171,17 @@ class CollaborationUpdateIn(CollaborationIn):
 
 class CollaborationStatusIn(VersionIn):
     status: str = Field(..., description="planned, active, completed or ended_early")
+
+
+class GateAnswerIn(Schema):
+    met: bool
+    comment: str = Field("", max_length=2000)
+
+
+class CollaborationGatesIn(Schema):
+    gates: dict[str, GateAnswerIn] = Field(
+        ..., description="Every gate, by its identifier, answered met or not, with a comment"
+    )
 
 
 # Funding ------------------------------------------------------------------------------

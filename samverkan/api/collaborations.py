@@ -28,7 +28,8 @@ from samverkan.collaborations.models import (
     FundingApplication,
 )
 from samverkan.core.http import ApiRequest
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.inquiries.models import Gate
+from samverkan.orgs.models import GMC, Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
 from .collaboration_schemas import (
@@ -38,6 +39,7 @@ from .collaboration_schemas import (
     AgreementStatusIn,
     AgreementUpdateIn,
     CollaborationDetailOut,
+    CollaborationGatesIn,
     CollaborationIn,
     CollaborationOut,
     CollaborationStatusIn,
@@ -308,6 +310,29 @@ def change_collaboration_status(
     return _get_detail(request, collaboration.pk)
 
 
+@router.post(
+    "/{collaboration_id}/gates",
+    auth=api_auth,
+    response={200: CollaborationDetailOut, **WRITE_ERRORS},
+    summary="Record the gates of a collaboration started without an inquiry",
+)
+def record_gates(
+    request: ApiRequest, collaboration_id: int, payload: CollaborationGatesIn
+) -> Collaboration:
+    """The same gates a committee answers in its assessment; recorded with who and when."""
+    collaboration = _get(request, collaboration_id)
+    gates = {g.slug: g for g in Gate.objects.all()}
+    unknown = set(payload.gates) - set(gates)
+    if unknown:
+        raise _unknown("gates", unknown)
+    actions.do_record_collaboration_gates(
+        collaboration,
+        request.auth,
+        {gates[slug].pk: (a.met, a.comment) for slug, a in payload.gates.items()},
+    )
+    return _get_detail(request, collaboration.pk)
+
+
 # Parties ------------------------------------------------------------------------------
 
 
@@ -340,9 +365,19 @@ def save_party(request: ApiRequest, collaboration_id: int, payload: PartyIn) -> 
             role_description=payload.role_description,
             resources=payload.resources,
             approver=_user("approver", payload.approver),
+            contact=_contact(organisation, payload.contact),
         ),
     )
     return Status(200 if existed else 201, party)
+
+
+def _contact(organisation: Organisation, pk: int | None) -> Contact | None:
+    if pk is None:
+        return None
+    contact = Contact.objects.filter(pk=pk, organisation=organisation).first()
+    if contact is None:
+        raise _unknown("contact", {pk})
+    return contact
 
 
 @router.delete(

@@ -340,16 +340,16 @@ def do_save_party(collaboration: Collaboration, actor: User, data: PartyData) ->
     _check_approver(data)
     if data.contact is not None and data.contact.organisation_id != data.organisation.pk:
         raise ValidationError({"contact": [_("Choose a contact person of the organisation.")]})
+    defaults: dict[str, Any] = {
+        "role": data.role,
+        "role_description": data.role_description,
+        "resources": data.resources,
+        "approver": data.approver,
+    }
+    if data.contact is not None:  # a party keeps its contact person until another is chosen
+        defaults["contact"] = data.contact
     party, _created = CollaborationParty.objects.update_or_create(
-        collaboration=collaboration,
-        organisation=data.organisation,
-        defaults={
-            "role": data.role,
-            "role_description": data.role_description,
-            "resources": data.resources,
-            "approver": data.approver,
-            "contact": data.contact,
-        },
+        collaboration=collaboration, organisation=data.organisation, defaults=defaults
     )
     reassign_open_requests(party)
     _refresh_register(collaboration)

@@ -194,10 +194,12 @@ class Collaboration(TimeStampedModel, VersionedModel):
         )
 
     def final_follow_up_due(self) -> bool:
-        """Ended, but the final follow-up with the parties is not yet recorded."""
-        return self.is_closed and not any(
-            f.kind == FollowUp.Kind.FINAL and f.held_on is not None for f in self.follow_ups.all()
-        )
+        """Ended after it started, but the final follow-up with the parties is not yet
+        recorded. (A collaboration that ends before it starts has no follow-ups.)"""
+        if not self.is_closed:
+            return False
+        finals = [f for f in self.follow_ups.all() if f.kind == FollowUp.Kind.FINAL]
+        return bool(finals) and not any(f.held_on is not None for f in finals)
 
 
 class CollaborationGateAnswer(models.Model):

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, Prefetch, Q, Sum
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,7 +80,7 @@ ANSWER_IDS = "answer_%s"
 
 
 @role_required(*ALL_ROLES)
-def collaboration_list(request: AuthedRequest) -> HttpResponse:
+def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = (
         Collaboration.objects.visible_to(request.user)
         .prefetch_related(
@@ -93,7 +94,7 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
             "committees",
             Prefetch(
                 "follow_ups",
-                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL, held_on__isnull=False),
+                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL),
             ),
         )
         .select_related("register_entry")
@@ -153,7 +154,7 @@ LESSON_COLUMNS = [
 
 
 @role_required(*READ_ALL_ROLES)
-def follow_up_overview(request: AuthedRequest) -> HttpResponse:
+def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
     """Overdue follow-ups first, then those due within the coming weeks."""
     today = timezone.localdate()
     queryset = (
@@ -183,7 +184,7 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required(*NOT_COMPANY)
-def lessons(request: AuthedRequest) -> HttpResponse:
+def lessons(request: AuthedRequest) -> HttpResponseBase:
     """The lessons-learned library, from the follow-ups of collaborations the user may see."""
     queryset = (
         FollowUp.objects.filter(

@@ -124,6 +124,7 @@ class Parameter(models.Model):
         "register_correction_days": 14,
         "declined_inquiry_retention_years": 3,
         "party_link_days": 14,
+        "follow_up_overdue_repeat_days": 7,
         "register_withholdable_fields": [],
         "register_withholding_reasons": [],
         "communication_must_name": [],

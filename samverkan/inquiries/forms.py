@@ -1,9 +1,12 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.choices import CollaborationKind
+from samverkan.core.models import Parameter
 from samverkan.lib import orgnr
 from samverkan.needs.models import Need
 from samverkan.orgs.forms import OrganisationIdentityFields
@@ -207,6 +210,15 @@ class DecisionForm(VersionedForm):
     )
 
 
+def score_meanings() -> dict[int, str]:
+    """What each score level means, from the reference data, in the reader's language."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return {
+        int(level["score"]): str(level.get(language) or level.get("sv") or "")
+        for level in Parameter.get("score_levels") or []
+    }
+
+
 class AssessmentForm(forms.Form):
     """Built from the reference data: one yes/no and comment per gate, one score per criterion."""
 
@@ -241,10 +253,14 @@ class AssessmentForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+        meanings = score_meanings()
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
                 label=criterion.text,
-                choices=[(str(i), str(i)) for i in range(criterion.max_score + 1)],
+                choices=[
+                    (str(i), f"{i} – {meanings[i]}" if i in meanings else str(i))
+                    for i in range(criterion.max_score + 1)
+                ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 help_text=_("Weight %(weight)s") % {"weight": criterion.weight},

@@ -79,7 +79,8 @@ class PriorityCriterion(models.Model):
     @classmethod
     def formula(cls, criteria: "list[PriorityCriterion]") -> str:
         """The priority formula with the weights in force, to show beside every priority."""
-        achieved = " + ".join(f"{c.weight.normalize()} × {c.slug}" for c in criteria)
+        # Criteria by their names in the reader's language, never by identifier.
+        achieved = " + ".join(f"{c.weight.normalize()} × «{c.text}»" for c in criteria)
         possible = " + ".join(f"{c.weight.normalize()} × {c.max_score}" for c in criteria)
         return f"100 × ({achieved}) / ({possible})"
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import InquiryFilter
+from .filters import InquiryFilter, with_priority
 from .forms import (
     AssessmentForm,
     AssignForm,
@@ -104,8 +105,8 @@ INQUIRY_COLUMNS = [
 
 
 @role_required(*ALL_ROLES)
-def inquiry_list(request: AuthedRequest) -> HttpResponse:
-    queryset = (
+def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
+    queryset = with_priority(
         Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")
         .prefetch_related(

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,7 +158,7 @@ def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
 
 
 @role_required(*READ)
-def organisation_list(request: AuthedRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponseBase:
     filterset = _organisation_rows(request)
     fmt = requested_format(request)
     if fmt:
@@ -507,7 +508,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required(*READ)
-def event_list(request: AuthedRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = Event.objects.annotate(
         participant_count=Count("participants", distinct=True),
         company_count=Count(

@@ -148,6 +148,12 @@ def _load_rules(rules: dict[str, Any]) -> int:
             int(rules["party_link_days"]),
             "Days a party's personal link stays valid",
         )
+    if "follow_up_overdue_repeat_days" in rules:
+        _parameter(
+            "follow_up_overdue_repeat_days",
+            int(rules["follow_up_overdue_repeat_days"]),
+            "Days between reminders of an overdue follow-up",
+        )
     if "score_levels" in rules:
         _parameter(
             "score_levels",

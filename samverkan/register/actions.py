@@ -274,6 +274,7 @@ def do_withdraw_from_register(
     keeps a public stub saying so and why; nothing is ever removed silently."""
     if not actor.has_role(*STAFF_ROLES):
         raise PermissionDenied
+    collaboration = Collaboration.objects.get(pk=collaboration.pk)
     entry = RegisterEntry.objects.select_for_update().filter(collaboration=collaboration).first()
     if entry is None:
         raise ValidationError(_("The collaboration is not in the register."))

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -301,7 +302,7 @@ def export_json(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The filtered set as an Excel workbook, through the shared export helper."""
     columns = [Column(name, name) for name in EXPORT_COLUMNS]
     return export_response(

@@ -85,7 +85,7 @@ def change_collaboration_status(page: Page, status: str) -> None:
 def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     page: Page, personas: Personas, media_root: Any
 ) -> None:
-    from samverkan.agreements.models import Agreement
+    from samverkan.agreements.models import Agreement, AgreementPrinciple
     from samverkan.collaborations.models import Collaboration, CommunicationActivity, FollowUp
 
     inquiry = accepted_inquiry(personas)
@@ -170,6 +170,19 @@ def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     assert document.file.read() == PDF
     assert document.content_type == "application/pdf"
     assert_accessible(page)
+
+    # ... answers the principle checklist, which the signing form asks for up front ...
+    expect(page.locator("#signing-blockers")).to_contain_text("Answer the principle")
+    page.get_by_role("link", name="Answer the checklist").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Principle checklist")
+    assert_accessible(page)
+    with translation.override("en"):
+        principles = [p.text for p in AgreementPrinciple.objects.all()]
+    for text in principles:
+        page.get_by_role("group", name=text).get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Save the checklist").click()
+    expect_message(page, "The principle checklist is saved.")
+    expect(page.locator("#signing-blockers")).to_have_count(0)
 
     # ... and signs it, with the signing date.
     signed_on = start - datetime.timedelta(days=10)

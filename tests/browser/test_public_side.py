@@ -35,10 +35,11 @@ EDUCATION = "Utbildning i klinisk genomik"
 def published_collaboration(
     personas: Personas, title: str, summary: str, committee: Any, start: datetime.date
 ) -> Any:
-    """A collaboration with Acme and a GMS party, sent to the register's preview."""
+    """A collaboration with Acme and a GMS party, started: it enters the register's preview."""
     from samverkan.collaborations import actions
+    from samverkan.collaborations.actions import do_record_collaboration_gates
+    from samverkan.inquiries.models import Gate
     from samverkan.orgs.models import Organisation
-    from samverkan.register.actions import do_start_publication
 
     collaboration = actions.do_create_collaboration(
         personas.alice,
@@ -60,7 +61,11 @@ def published_collaboration(
         personas.alice,
         actions.PartyData(Organisation.objects.get(name="Region Skåne"), "gms_party"),
     )
-    do_start_publication(collaboration, personas.alice)
+    do_record_collaboration_gates(
+        collaboration, personas.alice, {gate.pk: (True, "") for gate in Gate.objects.all()}
+    )
+    # Starting it is what sends it to the register's preview.
+    actions.do_change_collaboration_status(collaboration, personas.alice, "active")
     return collaboration
 
 

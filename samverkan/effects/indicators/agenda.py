@@ -56,23 +56,31 @@ class SeveralCompanies(Indicator):
     chart_type = "line"
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
-        base = collaborations_in(scope).annotate(companies=company_count())
         buckets = scope.buckets(interval)
-        several = Q(companies__gte=2)
-        whole = active_between(scope.start, scope.end)
-        aggregates: dict[str, Any] = {
-            "active": Count("pk", filter=whole),
-            "several": Count("pk", filter=whole & several),
-            "none": Count("pk", filter=whole & Q(companies=0)),
-            "one": Count("pk", filter=whole & Q(companies=1)),
-            "two": Count("pk", filter=whole & Q(companies=2)),
-            "more": Count("pk", filter=whole & Q(companies__gte=3)),
-        }
-        for i, bucket in enumerate(buckets):
-            active = active_between(bucket.start, bucket.end)
-            aggregates[f"active_{i}"] = Count("pk", filter=active)
-            aggregates[f"several_{i}"] = Count("pk", filter=active & several)
-        totals = base.aggregate(**aggregates)
+        # One row per collaboration active in the period, its companies counted once; the
+        # quarters are then counted here (a count per quarter in SQL recomputed the
+        # companies of every collaboration for every quarter).
+        active_rows = (
+            collaborations_in(scope)
+            .filter(active_between(scope.start, scope.end))
+            .annotate(companies=company_count())
+            .values_list("start_date", "end_date", "companies")
+        )
+        totals: dict[str, Any] = dict.fromkeys(
+            ["active", "several", "none", "one", "two", "more"], 0
+        )
+        for i in range(len(buckets)):
+            totals[f"active_{i}"] = totals[f"several_{i}"] = 0
+        for start, end, companies in active_rows:
+            if start is None:  # never: an active collaboration has started
+                continue
+            totals["active"] += 1
+            totals["several"] += companies >= 2
+            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += 1
+            for i, bucket in enumerate(buckets):
+                if start <= bucket.end and (end is None or end >= bucket.start):
+                    totals[f"active_{i}"] += 1
+                    totals[f"several_{i}"] += companies >= 2
         rows = [
             Row(
                 b.label,

@@ -5,8 +5,7 @@ and companies new to GMS.
 import json
 from typing import Any
 
-from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Count, Min, Q
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
@@ -100,48 +99,40 @@ class NewCompanies(Indicator):
     )
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        # Each company's first inquiry and first collaboration, in two grouped queries
+        # (a correlated pair of subqueries per company took seconds at national scale).
         parties = CollaborationParty.objects.filter(
-            organisation=OuterRef("pk"), role=CollaborationParty.Role.COMPANY
-        )
+            role=CollaborationParty.Role.COMPANY,
+            organisation__kind=Organisation.Kind.COMPANY,
+        ).order_by()
         if scope.filters_collaborations:
             parties = parties.filter(collaboration__in=collaborations_in(scope))
-        first_collaboration = Subquery(
-            parties.order_by("collaboration__created_at").values("collaboration__created_at")[:1],
-            output_field=DateTimeField(),
-        )
+        firsts: dict[int, list[Any]] = {
+            org: [None, first]
+            for org, first in parties.values("organisation")
+            .annotate(first=Min("collaboration__created_at"))
+            .values_list("organisation", "first")
+        }
         if scope.gmc is None:
-            first_inquiry: Any = Subquery(
+            for org, first in (
                 inquiries_in(scope)
-                .filter(organisation=OuterRef("pk"))
-                .order_by("created_at")
-                .values("created_at")[:1],
-                output_field=DateTimeField(),
-            )
-        else:
-            first_inquiry = Value(None, output_field=DateTimeField())
-        companies = (
-            Organisation.objects.filter(kind=Organisation.Kind.COMPANY)
-            .order_by()
-            .annotate(first_inquiry=first_inquiry, first_collaboration=first_collaboration)
-            .annotate(
-                # SQLite's two-argument MIN() is NULL when either is: coalesce both ways.
-                first=Least(
-                    Coalesce("first_inquiry", "first_collaboration"),
-                    Coalesce("first_collaboration", "first_inquiry"),
-                    output_field=DateTimeField(),
-                )
-            )
-            .filter(first__gte=scope.starts_at, first__lt=scope.ends_before)
-        )
-        via_inquiry = Q(first_inquiry__isnull=False) & (
-            Q(first_collaboration__isnull=True) | Q(first_inquiry__lte=F("first_collaboration"))
-        )
-        grouped = (
-            companies.annotate(bucket=trunc("first", interval, output_field=DateTimeField()))
-            .values("bucket")
-            .annotate(n=Count("pk"), via_inquiry=Count("pk", filter=via_inquiry))
-        )
-        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+                .filter(organisation__kind=Organisation.Kind.COMPANY)
+                .values("organisation")
+                .annotate(first=Min("created_at"))
+                .values_list("organisation", "first")
+            ):
+                firsts.setdefault(org, [None, None])[0] = first
+        found: dict[Any, dict[str, int]] = {}
+        for first_inquiry, first_collaboration in firsts.values():
+            first = min(d for d in (first_inquiry, first_collaboration) if d is not None)
+            if not scope.starts_at <= first < scope.ends_before:
+                continue
+            row = found.setdefault(bucket_key(first, interval), {"n": 0, "via_inquiry": 0})
+            row["n"] += 1
+            if first_inquiry is not None and (
+                first_collaboration is None or first_inquiry <= first_collaboration
+            ):
+                row["via_inquiry"] += 1
         rows = []
         total = by_inquiry = 0
         for bucket in scope.buckets(interval):
