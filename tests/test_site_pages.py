@@ -195,3 +195,21 @@ class QueueListTestCase(BaseTestCase):
             html, r'<fieldset id="id_kinds_group" aria-describedby="[^"]*id_kinds_error'
         )
         self.assertIn('href="#id_kinds_0"', summary.group(0))
+
+
+class CountryTestCase(BaseTestCase):
+    def test_the_intake_offers_a_country_list_and_refuses_a_typed_name(self):
+        html = Client().get("/inquiries/new/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+        self.assertRegex(html, r'<select name="country"[^>]*id="id_country"')
+        self.assertIn('<option value="DK">Danmark</option>', html)
+        response = Client().post(
+            "/inquiries/new/",
+            {
+                "organisation_name": "Dansk Genom ApS",
+                "foreign_identifier": "DK123",
+                "country": "Danmark",
+            },
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("country", response.context["form"].errors)
