@@ -8,6 +8,7 @@ starts a server with the demo story first; this script only drives the browser.
 import sys
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,6 +63,8 @@ def main(base: str, password: str, folder: str) -> None:
                 page.wait_for_load_state("networkidle")
                 target = out / f"{name}-{label}.png"
                 page.screenshot(path=str(target))
+                # A palette of 128 colours keeps each file small enough to commit.
+                Image.open(target).quantize(colors=128).save(target, optimize=True)
                 print(f"  {target}")
             page.close()
         browser.close()

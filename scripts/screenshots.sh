@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-PORT=${SCREENSHOT_PORT:-8765}
+# A port nobody listens on, so that the pictures are of this server and no other.
+PORT=${SCREENSHOT_PORT:-$($PY -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 WORK=$(mktemp -d)
 export SAMVERKAN_VAR_DIR=$WORK SAMVERKAN_DEMO_PASSWORD=screenshots-$RANDOM$RANDOM
 export SITE_URL=http://127.0.0.1:$PORT
