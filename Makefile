@@ -10,7 +10,7 @@ REFERENCE ?= reference/gms.yaml
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest
+.PHONY: run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest screenshots
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -69,3 +69,7 @@ bench: install
 # its own): a few minutes, not part of `make test`. DURATION, CLIENTS, WORKERS to change.
 loadtest: install
 	$(PY) scripts/loadtest.py
+
+# Screenshots of the main pages at 390 and 1280 px into docs/screenshots/ (not in `make test`).
+screenshots: install
+	@scripts/screenshots.sh

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "django_countries",  # country names in Swedish and English
     "django_tasks",
     "django_tasks_db",
     "simple_history",
