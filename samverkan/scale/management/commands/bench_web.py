@@ -63,7 +63,7 @@ INTAKE = {
     "contact_email": "ada@bench.example",
     "title": "Pilotstudie om helgenomsekvensering",
     "description": "Vi vill utvärdera snabb helgenomsekvensering för sällsynta diagnoser "
-    "tillsammans med GMS.",
+    "tillsammans med infrastrukturen.",
     "kinds": ["pilot"],
     "consent": True,
 }
