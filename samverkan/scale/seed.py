@@ -592,6 +592,7 @@ class Seeder:
 
     def collaboration_records(self) -> None:
         rng = self.rng
+        infrastructure = self.infrastructure_name
         agreement_ids = iter(self.w.ids(Agreement, len(self.collabs)))
         funding_ids = iter(self.w.ids(FundingApplication, len(self.collabs)))
         Rows = list[tuple[Any, ...]]
@@ -639,7 +640,7 @@ class Seeder:
                 )  # fmt: skip
             if rng.random() < 0.3:
                 communications.append(
-                    (pk, "news", f"{self.infrastructure_name} och partner: {title}"[:200], summary, start,
+                    (pk, "news", f"{infrastructure} och partner: {title}"[:200], summary, start,
                      _moment(start, rng) if started else None)
                 )  # fmt: skip
             if started:
