@@ -69,6 +69,16 @@ class RegisterCacheTestCase(RegisterTestCase):
         register.do_withdraw_from_register(self.other_published, self.alice, "Kom aldrig i gång.")
         self.assertNotContains(self.client.get("/register/"), "Utbildning i genomik")
 
+    def test_a_changed_entry_is_seen_at_once(self):
+        cache.clear()
+        self.assertNotContains(self.client.get("/register/"), "Xyzzy")
+        self.published.summary = "Xyzzy: a corrected public summary."
+        self.published.save(update_fields=["summary"])
+        register.refresh_entry(self.published)
+        self.assertContains(self.client.get("/register/"), "Xyzzy")
+        api = self.client.get("/api/v1/register/collaborations").json()
+        self.assertIn("Xyzzy: a corrected public summary.", [e["summary"] for e in api["items"]])
+
     def test_the_cached_page_carries_no_one_elses_csrf_token(self):
         cache.clear()
         first = self.client.get("/register/")

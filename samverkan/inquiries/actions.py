@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.email import queue_email
+from samverkan.core.models import Infrastructure
 from samverkan.notifications.actions import notify
 from samverkan.notifications.models import Event
 from samverkan.orgs.models import Committee, Contact, Organisation
@@ -109,8 +110,8 @@ def _email_sender(inquiry: Inquiry, template: str, **context: Any) -> None:
 
 
 def next_reference(year: int | None = None) -> str:
-    """The next reference of the year, like GMS-2026-00042; call inside a transaction."""
-    prefix = settings.INQUIRY_REFERENCE_PREFIX
+    """The next reference of the year, like REF-2026-00042; call inside a transaction."""
+    prefix = Infrastructure.current().prefix
     year = year or timezone.localdate().year
     ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
     counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
