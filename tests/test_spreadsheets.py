@@ -51,7 +51,7 @@ class RegisterExportTest(BaseTestCase):
             ),
         )
         actions.do_save_party(collaboration, cls.alice, actions.PartyData(company, "company"))
-        register.do_start_publication(collaboration, cls.alice)
+        register.enter_register(collaboration)
         RegisterEntry.objects.update(preview_until=datetime.date(2020, 1, 1))
         register.publish_due_entries(timezone.localdate())
 
