@@ -15,6 +15,7 @@ Only ever binds 127.0.0.1; every process it starts is stopped at the end.
 
 import collections
 import contextlib
+import email.header
 import json
 import os
 import random
@@ -99,7 +100,9 @@ class SmtpHandler(socketserver.StreamRequestHandler):
                     if data in {".\r\n", ".\n", ""}:
                         break
                     if data.lower().startswith("subject:") and not subject:
-                        subject = data.split(":", 1)[1].strip()
+                        # Non-ASCII subjects arrive encoded (=?utf-8?...?=).
+                        raw = data.split(":", 1)[1].strip()
+                        subject = str(email.header.make_header(email.header.decode_header(raw)))
                 with MAILBOX.lock:
                     for rcpt in recipients:
                         MAILBOX.received[(rcpt, subject)] += 1
