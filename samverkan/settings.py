@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "django_countries",  # country names in Swedish and English
     "django_tasks",
     "django_tasks_db",
     "simple_history",
@@ -73,10 +74,12 @@ INSTALLED_APPS = [
     "samverkan.site",
     "samverkan.demo",
     "samverkan.reference",
+    "samverkan.scale",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "samverkan.core.middleware.InfrastructureMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samverkan.core.context_processors.navigation",
+                "samverkan.core.context_processors.infrastructure",
             ],
         },
     }
@@ -120,7 +124,8 @@ VAR_DIR = Path(os.environ.get("SAMVERKAN_VAR_DIR", BASE_DIR / "var"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'samverkan.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # In production a connection serves many requests, checked before each reuse.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600" if PRODUCTION else "0")),
         conn_health_checks=True,
     )
 }
@@ -138,7 +143,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "samverkan_cache",
-    }
+    },
+    # Rendered public pages and computed figures, per process: each is keyed by a
+    # generation number kept in the shared cache, so a change reaches every process.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "samverkan-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -161,6 +173,7 @@ LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"login": "samverkan.accounts.login_form.LoginForm"}
 ACCOUNT_SIGNUP_FORM_CLASS = "samverkan.accounts.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_ADAPTER = "samverkan.accounts.adapter.AccountAdapter"
@@ -184,6 +197,8 @@ CLIENT_IP_META_KEY = (
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first or ISO, as in samverkan/formats/en; Swedish uses Django's own.
+FORMAT_MODULE_PATH = ["samverkan.formats"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -228,7 +243,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samverkan@genomicmedicine.se")
+# The infrastructure's own sender (reference pack, admin) comes first; this is the fallback.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samverkan@localhost")
 # How many times the worker tries an e-mail before it gives up and flags it.
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 # A mail server that accepts and never answers must not hold a worker for long.
@@ -267,7 +283,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PAGE_SIZE = 25
-INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "GMS")
+# Empty: the infrastructure's prefix from the reference pack; set it to override that.
+INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "")
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,7 @@ oscar   committee member of education only: must never see what is not routed th
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import TestCase
 from django.utils import translation
 
@@ -124,7 +124,27 @@ class BaseTestCase(TestCase):
     def setUp(self) -> None:
         super().setUp()
         cache.clear()  # rate-limit counters live in the shared cache
+        caches["local"].clear()  # and cached pages and figures in this process
         translation.activate(settings.LANGUAGE_CODE)  # no leak from an earlier request
+
+    @classmethod
+    def pass_gates(cls, collaboration: Any) -> None:
+        """Record every gate as met on a collaboration started without an inquiry."""
+        from samverkan.collaborations.actions import do_record_collaboration_gates
+
+        do_record_collaboration_gates(
+            collaboration, cls.alice, {g.pk: (True, "") for g in Gate.objects.all()}
+        )
+
+    @classmethod
+    def meet_principles(cls, agreement: Any) -> None:
+        """Answer every agreement principle with "yes", as signing requires."""
+        from samverkan.agreements.actions import do_answer_principles
+        from samverkan.agreements.models import AgreementPrinciple
+
+        do_answer_principles(
+            agreement, cls.alice, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        )
 
     def login(self, user: User) -> None:
         self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

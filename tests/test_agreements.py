@@ -4,7 +4,7 @@ import datetime
 import shutil
 import tempfile
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from unittest import mock
 
 from django.conf import settings
@@ -17,7 +17,12 @@ from django.urls import Resolver404, resolve
 from django.utils.html import escape
 
 from samverkan.agreements import actions as agreement_actions
-from samverkan.agreements.models import Agreement, AgreementDocument, PrincipleAnswer
+from samverkan.agreements.models import (
+    Agreement,
+    AgreementDocument,
+    AgreementPrinciple,
+    PrincipleAnswer,
+)
 from samverkan.collaborations import actions
 from samverkan.collaborations.models import Collaboration, CollaborationParty
 from samverkan.orgs.models import Organisation
@@ -108,7 +113,7 @@ class AgreementTestCase(TempMediaMixin, BaseTestCase):
             ),
         )
         for org, role in [
-            (cls.skane, CollaborationParty.Role.GMS_PARTY),
+            (cls.skane, CollaborationParty.Role.INFRASTRUCTURE),
             (cls.acme, CollaborationParty.Role.COMPANY),
         ]:
             actions.do_save_party(cls.collaboration, cls.alice, actions.PartyData(org, role))
@@ -429,6 +434,7 @@ class StatusTestCase(AgreementTestCase):
 
     def test_it_signs_with_a_document(self):
         self.upload()
+        self.meet_principles(self.agreement)
         response = self.change("signed", "2025-03-01")
         self.assertEqual(response.status_code, 200)
         self.agreement.refresh_from_db()
@@ -486,6 +492,91 @@ class PrinciplesTestCase(AgreementTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Answer yes, no or not applicable.")
         self.assertFalse(PrincipleAnswer.objects.exists())
+
+
+class PrincipleRulesTestCase(AgreementTestCase):
+    """Each principle's rule comes from the reference data: a "no" blocks signing, or is
+    allowed with a written justification recorded and shown on the agreement."""
+
+    def answer(self, **answers: str) -> Any:
+        self.login(self.alice)
+        data = {f"answer_{p.slug}": "yes" for p in AgreementPrinciple.objects.all()}
+        data.update(answers)
+        return self.client.post(self.url("principles/"), data)
+
+    def sign(self) -> Any:
+        self.agreement.refresh_from_db()
+        return self.client.post(
+            self.url("status/"),
+            {"version": self.agreement.version, "status": "signed", "signed_on": "2025-03-01"},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
+
+    def test_the_rules_come_from_the_reference_data(self):
+        blocking = set(
+            AgreementPrinciple.objects.filter(blocks_signing=True).values_list("slug", flat=True)
+        )
+        self.assertIn("non_exclusivity", blocking)
+        self.assertNotIn("publication", blocking)
+
+    def test_a_no_on_non_exclusivity_blocks_signing_on_the_page(self):
+        self.upload()
+        self.answer(answer_non_exclusivity="no", justification_non_exclusivity="Vi vill")
+        response = self.sign()
+        self.assertContains(response, "which signing requires")
+        self.agreement.refresh_from_db()
+        self.assertEqual(self.agreement.status, Agreement.Status.DRAFT)
+        self.assertContains(response, "Not met: the agreement cannot be signed.")
+
+    def test_a_no_on_non_exclusivity_blocks_signing_through_the_api(self):
+        self.upload()
+        self.answer(answer_non_exclusivity="no")
+        self.agreement.refresh_from_db()
+        response = self.client.post(
+            f"/api/v1/collaborations/{self.collaboration.pk}/agreements/{self.agreement.pk}/status",
+            {"status": "signed", "signed_on": "2025-03-01", "version": self.agreement.version},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Non-exclusivity", response.json()["detail"])
+
+    def test_a_no_elsewhere_needs_a_justification_shown_on_the_agreement(self):
+        self.upload()
+        self.answer(answer_publication="no")
+        response = self.sign()
+        self.assertContains(response, "Justify in writing why the agreement does not meet")
+        self.answer(
+            answer_publication="no",
+            justification_publication="Publicering efter patentansökan, högst 6 månader.",
+        )
+        response = self.sign()
+        self.assertContains(response, "The agreement is now “Signed”.")
+        self.assertContains(response, "Publicering efter patentansökan, högst 6 månader.")
+        answer = PrincipleAnswer.objects.get(
+            agreement=self.agreement, principle__slug="publication"
+        )
+        self.assertEqual(answer.justification, "Publicering efter patentansökan, högst 6 månader.")
+
+    def test_the_signing_form_says_up_front_what_is_missing(self):
+        self.login(self.alice)
+        response = self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en")
+        blockers = response.context["signing_blockers"]
+        self.assertIn("Upload the signed document first.", blockers)
+        self.assertTrue(any("Answer the principle" in b for b in blockers))
+        self.assertContains(response, "Before the agreement can be signed:")
+        self.upload()
+        self.meet_principles(self.agreement)
+        response = self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response.context["signing_blockers"], [])
+        self.assertNotContains(response, "Before the agreement can be signed:")
+
+    def test_the_justification_field_is_offered_only_where_a_no_is_allowed(self):
+        self.login(self.alice)
+        page = self.client.get(self.url("principles/"))
+        self.assertContains(page, 'name="justification_publication"')
+        self.assertNotContains(page, 'name="justification_non_exclusivity"')
 
 
 class QueryCountTestCase(AgreementTestCase):

@@ -85,7 +85,10 @@ class CollaborationRulesTestCase(BaseTestCase):
         )
         collaboration = actions.do_create_collaboration(self.alice, data)
         actions.do_save_party(collaboration, self.alice, actions.PartyData(self.acme, "company"))
-        actions.do_save_party(collaboration, self.alice, actions.PartyData(self.skane, "gms_party"))
+        actions.do_save_party(
+            collaboration, self.alice, actions.PartyData(self.skane, "infrastructure_party")
+        )
+        self.pass_gates(collaboration)
         return collaboration
 
     def test_only_coordinators_create(self):
@@ -177,7 +180,7 @@ class ApprovalTestCase(BaseTestCase):
         self.collaboration = actions.do_create_collaboration(
             self.alice, actions.CollaborationData(title="Pilot", kind="pilot")
         )
-        for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+        for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
             actions.do_save_party(self.collaboration, self.alice, actions.PartyData(org, role))
         self.activity = actions.do_save_communication(
             self.collaboration,
@@ -201,6 +204,7 @@ class ApprovalTestCase(BaseTestCase):
             agreement_actions.do_upload_agreement_document(
                 agreement, self.alice, SimpleUploadedFile("avtal.pdf", b"%PDF-1.7 signed")
             )
+        self.meet_principles(agreement)
         return agreement_actions.do_change_agreement_status(
             agreement, self.alice, Agreement.Status.SIGNED, signed_on=D(2026, 5, 1)
         )
@@ -214,10 +218,53 @@ class ApprovalTestCase(BaseTestCase):
             self.addCleanup(__import__("shutil").rmtree, self._media, True)
         return self._media
 
-    def test_approval_needs_a_signed_agreement(self):
+    def test_before_an_agreement_every_party_of_the_collaboration_decides(self):
+        actions.do_save_party(
+            self.collaboration, self.alice, actions.PartyData(self.other, "company")
+        )
+        self.assertEqual(
+            {o.name for o in actions.required_approvers(self.activity)},
+            {self.acme.name, self.skane.name, self.other.name},
+        )
+        actions.do_decide_communication(self.activity, self.carol, self.acme, "approved")
+        actions.do_decide_communication(self.activity, self.alice, self.skane, "approved")
+        self.activity.refresh_from_db()
+        self.assertFalse(self.activity.is_approved)
+        self.assertEqual(actions.missing_approvals(self.activity), [self.other])
+
+    def test_after_signing_the_agreement_parties_decide(self):
+        actions.do_save_party(
+            self.collaboration, self.alice, actions.PartyData(self.other, "company")
+        )
+        self.sign()
+        self.assertEqual(
+            {o.name for o in actions.required_approvers(self.activity)},
+            {self.acme.name, self.skane.name},
+        )
         translation.activate("en")
-        with self.assertRaisesMessage(ValidationError, "signed agreement"):
+        with self.assertRaisesMessage(ValidationError, "does not decide"):
+            actions.do_decide_communication(self.activity, self.alice, self.other, "approved")
+
+    def test_a_text_that_does_not_name_the_infrastructure_cannot_be_approved(self):
+        translation.activate("en")
+        self.activity.text = "Acme startar ett samarbete med regionen."
+        self.activity.title = "Nytt samarbete"
+        self.activity.save()
+        with self.assertRaisesMessage(ValidationError, "does not name the infrastructure"):
             actions.do_decide_communication(self.activity, self.carol, self.acme, "approved")
+        self.assertFalse(Approval.objects.exists())
+        # Asking for changes is still possible.
+        actions.do_decide_communication(
+            self.activity, self.carol, self.acme, "changes_requested", comment="Nämn GMS"
+        )
+
+    def test_the_names_come_from_the_reference_data(self):
+        Parameter.objects.update_or_create(
+            key="communication_must_name", defaults={"value": ["Biobanknätet"]}
+        )
+        self.assertFalse(self.activity.names_infrastructure)
+        self.activity.text = "Tillsammans med biobanknätet."
+        self.assertTrue(self.activity.names_infrastructure)
 
     def test_it_is_approved_only_when_every_party_has_approved(self):
         self.sign()
@@ -271,12 +318,12 @@ class ApprovalTestCase(BaseTestCase):
                 self.activity, self.carol, self.acme, Approval.Decision.CHANGES_REQUESTED
             )
 
-    def test_the_gms_mention_is_checked(self):
-        self.assertTrue(self.activity.mentions_gms)
+    def test_the_infrastructure_must_be_named(self):
+        self.assertTrue(self.activity.names_infrastructure)
         self.activity.text = "Acme startar ett samarbete med regionen."
-        self.assertFalse(self.activity.mentions_gms)
+        self.assertFalse(self.activity.names_infrastructure)
         self.activity.text = "Tillsammans med Genomic  Medicine Sweden."
-        self.assertTrue(self.activity.mentions_gms)
+        self.assertTrue(self.activity.names_infrastructure)
 
     def test_signing_needs_a_document_and_a_date(self):
         agreement = agreement_actions.do_save_agreement(
@@ -286,9 +333,12 @@ class ApprovalTestCase(BaseTestCase):
                 kind="confidentiality", title="NDA", parties=[self.acme, self.skane]
             ),
         )
+        translation.activate("en")
         with self.assertRaises(ValidationError) as refused:
             agreement_actions.do_change_agreement_status(agreement, self.alice, "signed")
-        self.assertEqual(len(refused.exception.messages), 2)
+        messages = refused.exception.messages
+        self.assertIn("Give the date the agreement was signed.", messages)
+        self.assertIn("Upload the signed document first.", messages)
 
     def test_agreement_parties_must_be_collaboration_parties(self):
         with self.assertRaises(ValidationError):
@@ -310,7 +360,7 @@ class ReminderSweepTestCase(BaseTestCase):
         self.collaboration = actions.do_create_collaboration(
             self.alice, actions.CollaborationData(title="Pilot", kind="pilot")
         )
-        for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+        for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
             actions.do_save_party(self.collaboration, self.alice, actions.PartyData(org, role))
         self.agreement = Agreement.objects.create(
             collaboration=self.collaboration,
@@ -357,9 +407,12 @@ class ReminderSweepTestCase(BaseTestCase):
         self.assertEqual(send_due_reminders(D(2026, 3, 3))["follow_ups"], 1)  # 7 days before
         self.assertEqual(send_due_reminders(D(2026, 3, 10))["follow_ups"], 0)
         self.assertEqual(send_due_reminders(D(2026, 3, 11))["follow_ups"], 1)  # overdue
-        self.assertEqual(send_due_reminders(D(2026, 3, 20))["follow_ups"], 0)
-        self.assertTrue(ReminderLog.objects.filter(key__endswith=":overdue").exists())
-        self.assertEqual(len(self.sent_subjects()), 2)
+        self.assertEqual(send_due_reminders(D(2026, 3, 16))["follow_ups"], 0)
+        # Until it is recorded, the reminder comes again every week.
+        self.assertEqual(send_due_reminders(D(2026, 3, 17))["follow_ups"], 1)
+        self.assertEqual(send_due_reminders(D(2026, 3, 18))["follow_ups"], 0)
+        self.assertTrue(ReminderLog.objects.filter(key__contains=":overdue:").exists())
+        self.assertEqual(len(self.sent_subjects()), 3)
         self.assertEqual(FollowUp.objects.overdue(D(2026, 3, 11)).count(), 1)
 
 

@@ -58,7 +58,8 @@ class CollaborationTestCase(BaseTestCase):
     ) -> Collaboration:
         collaboration = cls.collaboration(title, **fields)
         cls.party(collaboration, cls.acme, Role.COMPANY)
-        cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+        cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
+        cls.pass_gates(collaboration)
         return collaboration
 
     def count_queries(self, url: str) -> int:
@@ -85,6 +86,8 @@ class ListTestCase(CollaborationTestCase):
             start_date=datetime.date(2025, 2, 1),
         )
         cls.party(cls.pilot, cls.other, Role.COMPANY)
+        cls.party(cls.pilot, cls.skane, Role.INFRASTRUCTURE)
+        cls.pass_gates(cls.pilot)
         actions.do_change_collaboration_status(cls.pilot, cls.alice, "active")
 
     def titles(self, url: str) -> list[str]:
@@ -134,7 +137,10 @@ class ListTestCase(CollaborationTestCase):
 
 
 class ListQueryCountTestCase(CollaborationTestCase):
-    LIST_QUERIES = 7  # session, user, committees for the filter, count, page, parties, committees
+    # session, user, infrastructure, committees for the filter, count, waiting in the
+    # correction period, page (with its register entry), parties, committees, final
+    # follow-ups
+    LIST_QUERIES = 10
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -144,7 +150,7 @@ class ListQueryCountTestCase(CollaborationTestCase):
                 f"Samarbete {i}", committees=[cls.rare, cls.informatics]
             )
             cls.party(collaboration, cls.acme if i % 2 else cls.other, Role.COMPANY)
-            cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+            cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
 
     def test_it_keeps_the_query_count_constant_on_the_list(self):
         self.login(self.alice)
@@ -177,7 +183,7 @@ class CreateAndEditTestCase(CollaborationTestCase):
                 "end_date": "2025-06-30",
                 "committees": [self.rare.pk],
                 "goals": [],
-                "gmcs": [],
+                "centres": [],
                 "responsible": "",
             },
         )
@@ -401,10 +407,10 @@ class DetailTestCase(CollaborationTestCase):
         self.assertContains(response, "Avtal med Acme")
         self.assertContains(response, "Sekretessavtal med Annat Bolag")
 
-    def test_it_warns_when_a_communication_does_not_mention_gms(self):
+    def test_it_warns_when_a_communication_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.client.get(self.url())
-        warnings = response.content.decode().count("Does not say that it concerns GMS")
+        warnings = response.content.decode().count("Does not name GMS")
         self.assertEqual(warnings, 1)  # the news item, not the press release
         self.assertContains(response, "Waiting for approval")
         self.assertContains(response, f'href="{self.url()}communication/new/"')
@@ -668,7 +674,7 @@ class FollowUpTestCase(CollaborationTestCase):
 
 
 class OverviewTestCase(CollaborationTestCase):
-    OVERVIEW_QUERIES = 5  # session, user, overdue count, paginator count, page
+    OVERVIEW_QUERIES = 6  # session, user, infrastructure, overdue count, paginator count, page
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -712,7 +718,9 @@ class OverviewTestCase(CollaborationTestCase):
 
 
 class LessonsTestCase(CollaborationTestCase):
-    LESSONS_QUERIES = 6  # session, user, count, committees for the filter, page, their committees
+    LESSONS_QUERIES = (
+        7  # session, user, infrastructure, count, committees for the filter, page, their committees
+    )
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -944,7 +952,7 @@ class CollaborationExportTestCase(BaseTestCase):
             )
         self.login(self.dave)
         response = self.client.get("/collaborations/?kind=pilot&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])
 
 
@@ -973,9 +981,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/follow-ups/?format=csv").content.decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/follow-ups/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )
@@ -984,9 +992,9 @@ class FollowUpExportTestCase(BaseTestCase):
         rows = list(
             csv.reader(
                 io.StringIO(
-                    self.client.get("/collaborations/lessons/?format=csv").content.decode(
-                        "utf-8-sig"
-                    )
+                    self.client.get("/collaborations/lessons/?format=csv")
+                    .getvalue()
+                    .decode("utf-8-sig")
                 )
             )
         )

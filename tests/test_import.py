@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook
 
 from samverkan.orgs import actions, importing
+from samverkan.orgs.actions import import_jobs
 from samverkan.orgs.models import Contact, ImportJob, Organisation
 from samverkan.orgs.tasks import run_import_job
 from samverkan.test import BaseTestCase, valid_orgnr
@@ -388,13 +389,13 @@ class ConfirmTestCase(ImportTestCase):
         self.assertContains(poll, 'hx-trigger="every 2s"')
 
         seen = []
-        write = actions._write_progress
+        write = import_jobs._write_progress
 
         def record(job_id: int, done: int, total: int) -> None:
             write(job_id, done, total)
             seen.append(actions.import_progress(job))
 
-        with mock.patch.object(actions, "_write_progress", side_effect=record):
+        with mock.patch.object(import_jobs, "_write_progress", side_effect=record):
             self.assertEqual(run_import_job.call(job.pk), "done")
         count = importing.WORKER_THRESHOLD + 20
         self.assertEqual(self.totals(), (before[0] + count, before[1] + count))

@@ -165,7 +165,8 @@ class NeedAccessTestCase(NeedTestCase):
             ("get", f"/needs/{draft}/edit/", edit_rare_draft),
             ("post", f"/needs/{published}/edit/", edit_rare_published),  # empty: form errors
             ("post", f"/needs/{draft}/status/", status_rare_draft),
-            ("get", "/needs/coverage/", readers),
+            # Committee members see which committees have described their needs (README).
+            ("get", "/needs/coverage/", {**readers, "bob": 200, "oscar": 200}),
             ("get", f"/needs/{published}/history/", history_published),
             ("get", f"/needs/{draft}/history/", {**history_published, "oscar": 404}),
         ]
@@ -531,9 +532,13 @@ class NeedCoverageTestCase(NeedTestCase):
 
 
 class NeedQueryCountTestCase(NeedTestCase):
-    BOARD_QUERIES = 5  # count, page, goals of the page, committees and goals for the filters
-    COVERAGE_QUERIES = 4  # session, user, committee rows, totals
-    MINE_QUERIES = 6  # session, user, member's committees, count, filter's committees, page
+    BOARD_QUERIES = (
+        6  # infrastructure, count, page, goals of the page, committees and goals for the filters
+    )
+    COVERAGE_QUERIES = 5  # session, user, infrastructure, committee rows, totals
+    MINE_QUERIES = (
+        7  # session, user, infrastructure, member's committees, count, filter's committees, page
+    )
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -622,5 +627,5 @@ class NeedExportTestCase(BaseTestCase):
             committee=self.rare, title="Utkast", description="Text", kind="research"
         )
         response = self.client.get("/needs/?committee=rare_diseases&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])

@@ -60,7 +60,7 @@ class OpenApiDocumentTestCase(BaseTestCase):
             collab.CollaborationData(title="Pilot", kind="pilot", summary="Ett pilotprojekt."),
         )
         party = collab.do_save_party(
-            collaboration, self.alice, collab.PartyData(skane, "gms_party")
+            collaboration, self.alice, collab.PartyData(skane, "infrastructure_party")
         )
         collab.do_save_party(collaboration, self.alice, collab.PartyData(self.acme, "company"))
         funding = collab.do_save_funding_application(
@@ -97,7 +97,7 @@ class OpenApiDocumentTestCase(BaseTestCase):
             kind="research",
             status=Need.Status.PUBLISHED,
         )
-        register.do_start_publication(collaboration, self.alice)
+        register.enter_register(collaboration)
         register.publish_due_entries(timezone.localdate() + datetime.timedelta(days=15))
         point = Point.objects.order_by("pk").first()
         assert point is not None

@@ -6,15 +6,17 @@ import io
 import json
 import xml.etree.ElementTree as ET
 
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations import actions
-from samverkan.orgs.models import GMC, Contact, Organisation
+from samverkan.orgs.models import Centre, Contact, Organisation
 from samverkan.register import actions as register
-from samverkan.register.models import CorrectionRequest, RegisterEntry
+from samverkan.register.models import CorrectionRequest, RegisterConfirmation, RegisterEntry
 from samverkan.strategy.models import Goal
 from samverkan.test import BaseTestCase
 
@@ -38,7 +40,7 @@ class RegisterTestCase(BaseTestCase):
             committees=[cls.rare],
             start=datetime.date(2025, 3, 1),
             funding=True,
-            gmcs=list(GMC.objects.filter(slug="uppsala")),
+            centres=list(Centre.objects.filter(slug="uppsala")),
         )
         cls.other_published = cls.collaboration(
             "Utbildning i genomik",
@@ -63,15 +65,21 @@ class RegisterTestCase(BaseTestCase):
             start=datetime.date(2026, 1, 1),
         )
         for collaboration in [cls.published, cls.other_published, cls.preview]:
-            register.do_start_publication(collaboration, cls.alice)
+            cls.start(collaboration)
         RegisterEntry.objects.exclude(collaboration=cls.preview).update(
             preview_until=datetime.date(2020, 1, 1)
         )
         register.publish_due_entries(timezone.localdate())
 
     @classmethod
+    def start(cls, collaboration) -> None:
+        """Starting is what puts a collaboration in the register."""
+        cls.pass_gates(collaboration)
+        actions.do_change_collaboration_status(collaboration, cls.alice, "active")
+
+    @classmethod
     def collaboration(
-        cls, title, summary, *, parties, committees, start, company=None, funding=False, gmcs=()
+        cls, title, summary, *, parties, committees, start, company=None, funding=False, centres=()
     ):
         collaboration = actions.do_create_collaboration(
             cls.alice,
@@ -84,14 +92,16 @@ class RegisterTestCase(BaseTestCase):
                 end_date=start + datetime.timedelta(days=400),
                 committees=committees,
                 goals=list(Goal.objects.filter(number=1)),
-                gmcs=list(gmcs),
+                centres=list(centres),
             ),
         )
         actions.do_save_party(
             collaboration, cls.alice, actions.PartyData(company or cls.acme, "company")
         )
         for party in parties:
-            actions.do_save_party(collaboration, cls.alice, actions.PartyData(party, "gms_party"))
+            actions.do_save_party(
+                collaboration, cls.alice, actions.PartyData(party, "infrastructure_party")
+            )
         if funding:
             actions.do_save_funding_application(
                 collaboration,
@@ -175,14 +185,48 @@ class PublicChannelsTestCase(RegisterTestCase):
             self.client.get("/api/v1/register/collaborations").content.decode(),
         )
 
-    def test_a_hidden_field_leaves_every_channel(self):
-        register.do_set_hidden_fields(self.published, self.alice, ["companies", "funding"])
+    def test_a_withheld_field_leaves_every_channel_and_shows_its_reason(self):
+        register.do_withhold_fields(self.published, self.alice, {"funding": "trade_secret"})
         channels = self.channels("q=nyfödda")
         for name in ["page", "csv", "json", "api"]:
             with self.subTest(channel=name):
                 self.assertIn("Helgenomsekvensering", channels[name])
-                self.assertNotIn("Acme Genomik AB", channels[name])
+                self.assertIn("Acme Genomik AB", channels[name])  # organisations stay public
                 self.assertNotIn("Precisionshälsa", channels[name])
+        response = self.client.get(f"/register/{self.published.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(
+            response, "withheld: the company&#x27;s business or operating circumstances"
+        )
+
+    def test_only_fields_the_reference_data_allows_can_be_withheld(self):
+        translation.activate("en")
+        for withheld in [
+            {"companies": "trade_secret"},
+            {"parties": "trade_secret"},
+            {"goals": "trade_secret"},
+        ]:
+            with (
+                self.subTest(withheld=withheld),
+                self.assertRaisesMessage(ValidationError, "always public"),
+            ):
+                register.do_withhold_fields(self.published, self.alice, withheld)
+        with self.assertRaisesMessage(ValidationError, "Choose the reason"):
+            register.do_withhold_fields(self.published, self.alice, {"funding": ""})
+        self.published.refresh_from_db()
+        self.assertEqual(self.published.withheld_register_fields, {})
+
+    def test_the_manage_page_withholds_only_what_is_allowed(self):
+        self.login(self.alice)
+        url = f"/register/{self.published.pk}/manage/"
+        response = self.client.get(url)
+        self.assertEqual(list(response.context["fields_form"].fields), ["summary", "funding"])
+        self.client.post(url, {"action": "fields", "companies": "trade_secret"})
+        self.client.post(url, {"action": "fields", "summary": "patent_pending"})
+        self.published.refresh_from_db()
+        self.assertEqual(self.published.withheld_register_fields, {"summary": "patent_pending"})
+        entry = RegisterEntry.objects.get(collaboration=self.published)
+        self.assertEqual((entry.summary, entry.withheld), ("", {"summary": "patent_pending"}))
+        self.assertIn("Acme Genomik AB", entry.companies_text)
 
     def test_the_entry_page_shows_the_public_fields(self):
         response = self.client.get(f"/register/{self.published.pk}/", HTTP_ACCEPT_LANGUAGE="en")
@@ -214,6 +258,7 @@ class PublicChannelsTestCase(RegisterTestCase):
         self.assertEqual(entry.changes.get().fields, ["summary"])
         response = self.client.get(f"/register/{self.published.pk}/", HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(response, "Changes since publication")
+        self.assertContains(response, "Corrected on")
         self.assertContains(response, "Ny sammanfattning.")
         feed = ET.fromstring(self.client.get("/register/feed/").content)  # noqa: S314 - our own feed
         first = feed.find(f"{ATOM}entry")
@@ -262,22 +307,66 @@ class PublicationTestCase(RegisterTestCase):
         ]:
             self.login(user)
             self.assertEqual(self.client.get(url).status_code, status)
-        self.client.post(url, {"action": "publish"})
-        self.assertEqual(RegisterEntry.objects.get(collaboration=self.unpublished).state, "preview")
 
-    def test_a_summary_is_needed_before_publication(self):
-        collaboration = actions.do_create_collaboration(
-            self.alice, actions.CollaborationData(title="Utan sammanfattning", kind="other")
-        )
+    def test_a_collaboration_enters_the_register_by_itself_when_it_starts(self):
+        self.assertFalse(RegisterEntry.objects.filter(collaboration=self.unpublished).exists())
         self.login(self.alice)
-        response = self.client.post(
-            f"/register/{collaboration.pk}/manage/",
-            {"action": "publish"},
-            follow=True,
-            HTTP_ACCEPT_LANGUAGE="en",
+        # There is no manual publishing any more: only starting puts it in the register.
+        self.client.post(f"/register/{self.unpublished.pk}/manage/", {"action": "publish"})
+        self.assertFalse(RegisterEntry.objects.filter(collaboration=self.unpublished).exists())
+        self.pass_gates(self.unpublished)
+        self.unpublished.refresh_from_db()
+        self.client.post(
+            f"/collaborations/{self.unpublished.pk}/status/",
+            {"status": "active", "version": self.unpublished.version},
         )
-        self.assertContains(response, "Write a public summary before publishing.")
-        self.assertFalse(RegisterEntry.objects.filter(collaboration=collaboration).exists())
+        entry = RegisterEntry.objects.get(collaboration=self.unpublished)
+        self.assertEqual(entry.state, "preview")
+        self.assertEqual(entry.preview_until, timezone.localdate() + datetime.timedelta(days=14))
+
+    def test_a_published_entry_cannot_be_removed_and_keeps_its_corrections(self):
+        self.login(self.alice)
+        url = f"/register/{self.published.pk}/manage/"
+        self.client.post(url, {"action": "unpublish"})
+        self.client.post(url, {"action": "withdraw", "reason": "Ångrade oss"})
+        entry = RegisterEntry.objects.get(collaboration=self.published)
+        self.assertEqual(entry.state, "published")
+        self.assertFalse(hasattr(register, "do_unpublish"))
+        translation.activate("en")
+        with self.assertRaisesMessage(ValidationError, "ended early before anything"):
+            register.do_withdraw_from_register(self.published, self.alice, "Ångrade oss")
+
+    def test_a_collaboration_that_never_really_started_leaves_a_public_stub(self):
+        actions.do_change_collaboration_status(self.preview, self.alice, "ended_early")
+        self.login(self.alice)
+        url = f"/register/{self.preview.pk}/manage/"
+        self.assertTrue(self.client.get(url).context["may_withdraw"])
+        self.client.post(url, {"action": "withdraw", "reason": ""})
+        self.assertEqual(RegisterEntry.objects.get(collaboration=self.preview).state, "preview")
+        self.client.post(url, {"action": "withdraw", "reason": "Företaget drog sig ur före start."})
+        entry = RegisterEntry.objects.get(collaboration=self.preview)
+        self.assertEqual(entry.state, "withdrawn")
+        self.client.logout()
+        response = self.client.get(f"/register/{self.preview.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, "Hemligt pilotprojekt")
+        self.assertContains(response, "never really started")
+        self.assertContains(response, "Företaget drog sig ur före start.")
+
+    def test_a_signed_in_party_confirms_the_preview(self):
+        self.login(self.carol)
+        response = self.client.post(
+            f"/register/{self.preview.pk}/confirm/", {"organisation": self.acme.pk}
+        )
+        self.assertEqual(response.status_code, 302)
+        confirmation = RegisterConfirmation.objects.get(collaboration=self.preview)
+        self.assertEqual(
+            (confirmation.organisation, confirmation.confirmed_by), (self.acme, self.carol)
+        )
+        self.login(self.mallory)
+        response = self.client.post(
+            f"/register/{self.preview.pk}/confirm/", {"organisation": self.other.pk}
+        )
+        self.assertEqual(response.status_code, 404)
 
 
 class RegisterSearchTestCase(RegisterTestCase):
@@ -331,7 +420,7 @@ class RegisterSearchTestCase(RegisterTestCase):
         from openpyxl import load_workbook
 
         workbook = load_workbook(
-            io.BytesIO(self.client.get(f"/register/export.xlsx?{query}").content)
+            io.BytesIO(self.client.get(f"/register/export.xlsx?{query}").getvalue())
         )
         sheet = workbook.active
         assert sheet is not None
@@ -341,6 +430,7 @@ class RegisterSearchTestCase(RegisterTestCase):
 
     def test_the_list_keeps_its_query_count_as_entries_grow(self):
         def count() -> int:
+            cache.clear()  # what rendering costs, not what a cached answer costs
             with CaptureQueriesContext(connection) as queries:
                 self.client.get("/register/")
                 self.client.get("/api/v1/register/collaborations")
@@ -355,6 +445,6 @@ class RegisterSearchTestCase(RegisterTestCase):
                 committees=[self.rare],
                 start=datetime.date(2025, 1, 1),
             )
-            register.do_start_publication(collaboration, self.alice)
+            self.start(collaboration)
         register.publish_due_entries(timezone.localdate() + datetime.timedelta(days=15))
         self.assertEqual(count(), before)

@@ -200,7 +200,7 @@ class StrategyTestCase(BaseTestCase):
             collaboration, cls.alice, collaboration_actions.PartyData(company, "company")
         )
         if publish:
-            register_actions.do_start_publication(collaboration, cls.alice)
+            register_actions.enter_register(collaboration)
             RegisterEntry.objects.filter(collaboration=collaboration).update(
                 preview_until=datetime.date(2020, 1, 1)
             )
@@ -677,7 +677,7 @@ class AccessTest(StrategyTestCase):
         response = self.client.post(edit, form)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.context["form"].non_field_errors())
-        self.assertContains(response, "message-error")
+        self.assertContains(response, "error-summary")
         action.refresh_from_db()
         self.assertEqual(action.title, "Ändrad")
 

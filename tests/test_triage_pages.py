@@ -146,13 +146,24 @@ class AssessmentPageTestCase(BaseTestCase):
         data = {f"gate_{g.pk}": gate for g in Gate.objects.all()}
         data |= {f"score_{c.pk}": score for c in PriorityCriterion.objects.all()}
         goal = Goal.objects.get(number=1)
-        data |= {"goals": [str(goal.pk)], "comment": "Bra förslag", **extra}
+        data |= {
+            "goals": [str(goal.pk)],
+            "comment": "Bra förslag",
+            "recommendation": "accept",
+            **extra,
+        }
         return data
 
     def test_it_shows_the_gates_criteria_and_formula(self):
         response = self.client.get(self.url)
         self.assertContains(response, "Företaget delar GMS övergripande mål")
-        self.assertContains(response, "100 × (2 × scalable")
+        # The criteria by name in the reader's language, and each score level's meaning.
+        self.assertContains(response, "100 × (2 × «Förväntas ge skalbara lösningar")
+        self.assertNotContains(response, "2 × scalable")
+        self.assertContains(response, "3 – I mycket hög grad")
+        english = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, "2 × «Expected to give scalable solutions")
+        self.assertContains(english, "0 – Not at all")
 
     def test_the_member_records_the_assessment_and_the_priority_is_shown(self):
         response = self.client.post(self.url, self.form(), follow=True)
@@ -161,6 +172,7 @@ class AssessmentPageTestCase(BaseTestCase):
         self.assertEqual(str(assessment.priority), "100.0")
         self.assertEqual(list(assessment.goals.values_list("number", flat=True)), [1])
         self.assertContains(response, "100,0")  # Swedish decimal comma
+        self.assertEqual(assessment.recommendation, "accept")
 
     def test_a_missing_answer_shows_the_form_again_and_stores_nothing(self):
         data = self.form()
@@ -267,10 +279,10 @@ class ListExportTestCase(BaseTestCase):
         self.submit(title="Filtreras bort")
         self.login(self.alice)
         response = self.client.get("/inquiries/?committee=informatics&format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[1] for r in rows[1:]], ["Exporteras"])
         response = self.client.get("/inquiries/?committee=informatics&format=xlsx")
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(response.getvalue())).active
         assert sheet is not None
         self.assertEqual(
             [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)], ["Exporteras"]
@@ -288,5 +300,5 @@ class ListExportTestCase(BaseTestCase):
         )
         self.login(self.carol)
         response = self.client.get("/inquiries/?format=csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], [own.reference])

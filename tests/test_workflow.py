@@ -5,6 +5,7 @@ from itertools import product
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from samverkan.core.models import StaleRecordError
 from samverkan.inquiries import actions
@@ -158,11 +159,13 @@ class PriorityTestCase(BaseTestCase):
         self.assertEqual(priority_from_scores(scores), Decimal("50.0"))
 
     def test_the_formula_is_written_out_with_the_weights(self):
-        formula = PriorityCriterion.formula(list(PriorityCriterion.objects.all()))
+        with translation.override("en"):
+            formula = PriorityCriterion.formula(list(PriorityCriterion.objects.all()))
         self.assertEqual(
             formula,
-            "100 × (2 × scalable + 1 × several_companies + 1 × swedish_operations) "
-            "/ (2 × 3 + 1 × 3 + 1 × 3)",
+            "100 × (2 × «Expected to give scalable solutions or knowledge of value for "
+            "several GMS parties» + 1 × «Involves several companies» + 1 × «The company has "
+            "or wants to develop operations in Sweden») / (2 × 3 + 1 × 3 + 1 × 3)",
         )
 
     def test_an_assessment_stores_its_priority(self):

@@ -104,13 +104,8 @@ def do_change_agreement_status(
             % {"current": agreement.get_status_display(), "target": Status(status).label}
         )
     if status == Status.SIGNED:
-        problems = []
-        if signed_on is None:
-            problems.append(_("Give the date the agreement was signed."))
-        if agreement.parties.count() < 2:
-            problems.append(_("An agreement needs at least two parties."))
-        if not agreement.documents.exists():
-            problems.append(_("Upload the signed document first."))
+        agreement.signed_on = signed_on
+        problems = agreement.signing_blockers()
         if problems:
             raise ValidationError(problems)
         agreement.signed_on = signed_on
@@ -173,10 +168,19 @@ def do_upload_agreement_document(
 
 @transaction.atomic
 def do_answer_principles(
-    agreement: Agreement, actor: User, answers: dict[str, tuple[str, str]]
+    agreement: Agreement,
+    actor: User,
+    answers: dict[str, tuple[str, str]],
+    *,
+    justifications: dict[str, str] | None = None,
 ) -> list[PrincipleAnswer]:
-    """Answer the checklist: principle slug -> (yes/no/na, comment); all at once."""
+    """Answer the checklist: principle slug -> (yes/no/na, comment); all at once.
+
+    A "no" is recorded as it is, so that the agreement page tells the truth; whether it
+    may still be signed is the principle's rule (``blocks_signing``), checked when signing.
+    """
     require_coordinator(actor)
+    justifications = justifications or {}
     principles = {p.slug: p for p in AgreementPrinciple.objects.all()}
     unknown = set(answers) - set(principles)
     if unknown:
@@ -188,10 +192,11 @@ def do_answer_principles(
     for slug, (answer, comment) in answers.items():
         if answer not in valid:
             raise ValidationError({"principles": [_("Answer yes, no or not applicable.")]})
+        justification = justifications.get(slug, "") if answer == PrincipleAnswer.Answer.NO else ""
         row, _created = PrincipleAnswer.objects.update_or_create(
             agreement=agreement,
             principle=principles[slug],
-            defaults={"answer": answer, "comment": comment},
+            defaults={"answer": answer, "comment": comment, "justification": justification},
         )
         saved.append(row)
     return saved

@@ -50,7 +50,9 @@ class AgreementForm(forms.Form):
         label=_("Terms"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
-        help_text=_("Confidential: shown only to GMS staff and the agreement's parties."),
+        help_text=_(
+            "Confidential: shown only to the infrastructure's staff and the agreement's parties."
+        ),
     )
 
     def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
@@ -139,6 +141,16 @@ class PrinciplesForm(forms.Form):
             self.fields[f"comment_{principle.slug}"] = forms.CharField(
                 label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
+            if not principle.blocks_signing:
+                self.fields[f"justification_{principle.slug}"] = forms.CharField(
+                    label=_("Justification if the answer is “no”"),
+                    help_text=_(
+                        "A “no” is allowed for this principle only with a written "
+                        "justification, shown on the agreement."
+                    ),
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
 
     @classmethod
     def initial_for(cls, answers: list[PrincipleAnswer]) -> dict[str, str]:
@@ -146,10 +158,15 @@ class PrinciplesForm(forms.Form):
         for answer in answers:
             initial[f"answer_{answer.principle.slug}"] = answer.answer
             initial[f"comment_{answer.principle.slug}"] = answer.comment
+            initial[f"justification_{answer.principle.slug}"] = answer.justification
         return initial
 
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"answer_{p.slug}"], self[f"comment_{p.slug}"]) for p in self.principles]
+    def rows(self) -> list[tuple[AgreementPrinciple, list[forms.BoundField]]]:
+        rows = []
+        for p in self.principles:
+            names = ["answer", "comment"] + ([] if p.blocks_signing else ["justification"])
+            rows.append((p, [self[f"{name}_{p.slug}"] for name in names]))
+        return rows
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -165,4 +182,12 @@ class PrinciplesForm(forms.Form):
             p.slug: (data[f"answer_{p.slug}"], data[f"comment_{p.slug}"])
             for p in self.principles
             if data.get(f"answer_{p.slug}")
+        }
+
+    def justifications(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            p.slug: data.get(f"justification_{p.slug}", "")
+            for p in self.principles
+            if data.get(f"justification_{p.slug}")
         }

@@ -4,19 +4,28 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
 
 
-class AgreementPrinciple(models.Model):
+class AgreementPrinciple(Sourced):
     """A principle every collaboration agreement is checked against (reference data)."""
 
     slug = models.SlugField(_("identifier"), unique=True)
     text_sv = models.CharField(_("text (Swedish)"), max_length=300)
     text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    blocks_signing = models.BooleanField(
+        _("a “no” blocks signing"),
+        default=False,
+        help_text=_(
+            "When set, an agreement that does not meet the principle cannot be signed; "
+            "otherwise a “no” needs a written justification."
+        ),
+    )
 
     class Meta:
         verbose_name = _("agreement principle")
@@ -98,6 +107,40 @@ class Agreement(TimeStampedModel, VersionedModel):
     def allowed_transitions(self) -> frozenset[str]:
         return self.TRANSITIONS[self.status]
 
+    def signing_blockers(self, *, with_date: bool = True) -> list[str]:
+        """What is still missing before the agreement can be signed; empty when nothing is.
+
+        The signing date is asked on the signing form itself, so the form leaves it out
+        (``with_date=False``) and lists only what must be done elsewhere first.
+        """
+        problems: list[str] = []
+        if with_date and self.signed_on is None:
+            problems.append(gettext("Give the date the agreement was signed."))
+        if self.parties.count() < 2:
+            problems.append(gettext("An agreement needs at least two parties."))
+        if not self.documents.exists():
+            problems.append(gettext("Upload the signed document first."))
+        answers = {a.principle_id: a for a in self.principles.all()}
+        for principle in AgreementPrinciple.objects.all():
+            answer = answers.get(principle.pk)
+            if answer is None:
+                problems.append(
+                    gettext("Answer the principle “%(principle)s”.") % {"principle": principle.text}
+                )
+            elif answer.answer != PrincipleAnswer.Answer.NO:
+                continue
+            elif principle.blocks_signing:
+                problems.append(
+                    gettext("The agreement does not meet “%(principle)s”, which signing requires.")
+                    % {"principle": principle.text}
+                )
+            elif not answer.justification.strip():
+                problems.append(
+                    gettext("Justify in writing why the agreement does not meet “%(principle)s”.")
+                    % {"principle": principle.text}
+                )
+        return problems
+
 
 def document_path(instance: "AgreementDocument", filename: str) -> str:
     # A random name: the stored path reveals nothing and cannot be guessed.
@@ -156,6 +199,11 @@ class PrincipleAnswer(models.Model):
     )
     answer = models.CharField(_("answer"), max_length=3, choices=Answer.choices)
     comment = models.TextField(_("comment"), blank=True)
+    justification = models.TextField(
+        _("justification"),
+        blank=True,
+        help_text=_("Why the agreement may be signed although it does not meet the principle."),
+    )
 
     class Meta:
         ordering = ["principle__order"]

@@ -53,8 +53,8 @@ def _get_agreement_for_user(
 
 
 def _sees_confidential(user: User, agreement: Agreement) -> bool:
-    """The terms and the documents: GMS staff and viewers, and the parties' own users.
-    Committee members see that the agreement exists, not what it says."""
+    """The terms and the documents: the infrastructure's staff and viewers, and the parties'
+    own users. Committee members see that the agreement exists, not what it says."""
     if user.reads_everything:
         return True
     return user.role == Role.COMPANY and any(
@@ -156,6 +156,11 @@ def detail(request: AuthedRequest, pk: int, agreement_pk: int) -> HttpResponse:
         "days_ago": -days_left if days_left is not None and days_left < 0 else None,
         "can_manage": can_manage,
         "can_sign": Agreement.Status.SIGNED in allowed,
+        "signing_blockers": (
+            agreement.signing_blockers(with_date=False)
+            if Agreement.Status.SIGNED in allowed
+            else []
+        ),
     }
     if can_manage and allowed:
         context["status_form"] = AgreementStatusForm(agreement=agreement)
@@ -261,7 +266,12 @@ def principles(request: AuthedRequest, pk: int, agreement_pk: int) -> HttpRespon
         form = PrinciplesForm(request.POST, principles=principle_list)
         if form.is_valid():
             try:
-                actions.do_answer_principles(agreement, request.user, form.answers())
+                actions.do_answer_principles(
+                    agreement,
+                    request.user,
+                    form.answers(),
+                    justifications=form.justifications(),
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:

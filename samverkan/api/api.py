@@ -7,6 +7,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from samverkan.core.models import StaleRecordError
 
 from . import collaborations, inquiries, reference, register, strategy
+from .docs import ReferenceDocs
 from .openapi import DocumentedApi
 from .schemas import StrictJsonParser
 
@@ -18,6 +19,7 @@ api = DocumentedApi(
         "Public endpoints need no account; the others use the session of a logged-in user."
     ),
     urls_namespace="api",
+    docs=ReferenceDocs(),
     parser=StrictJsonParser(),
 )
 api.add_router("/inquiries", inquiries.router)

@@ -49,6 +49,11 @@ class PartyOut(PartyBriefOut):
     role_description: str
     resources: str
     approver: str | None = Field(None, description="Username of who approves communication")
+    contact: int | None = Field(
+        None,
+        alias="contact_id",
+        description="The contact person who gets personal links (no account needed)",
+    )
 
     @staticmethod
     def resolve_approver(obj: Any) -> str | None:
@@ -57,11 +62,16 @@ class PartyOut(PartyBriefOut):
 
 class PartyIn(Schema):
     organisation: int = Field(..., description="The organisation's id")
-    role: str = Field(..., description="gms_party, company or other")
+    role: str = Field(..., description="infrastructure_party, company or other")
     role_description: str = ""
     resources: str = ""
     approver: str | None = Field(
         None, description="Username of who approves communication for the party"
+    )
+    contact: int | None = Field(
+        None,
+        description="Id of the organisation's contact person who gets personal links by "
+        "e-mail; left unchanged when not given",
     )
 
 
@@ -93,9 +103,31 @@ class CollaborationDetailOut(CollaborationOut):
     non_exclusivity_note: str
     inquiry: str | None = Field(None, description="The reference of the inquiry it came from")
     parties: list[PartyOut]  # type: ignore[assignment]
-    gmcs: list[str]
+    centres: list[str]
     goals: list[int]
     allowed_transitions: list[str]
+    start_blockers: list[str] = Field(
+        ..., description="Why it cannot start yet (gates, parties, start date); empty when it can"
+    )
+    gates_inherited: bool = Field(
+        ..., description="The gates were met in the accepted inquiry's assessments"
+    )
+    register_state: str | None = Field(
+        None, description="preview, published or withdrawn; none before it starts"
+    )
+
+    @staticmethod
+    def resolve_start_blockers(obj: Any) -> list[str]:
+        return obj.start_blockers() if obj.status == "planned" else []
+
+    @staticmethod
+    def resolve_gates_inherited(obj: Any) -> bool:
+        return bool(obj.inherited_gates())
+
+    @staticmethod
+    def resolve_register_state(obj: Any) -> str | None:
+        entry = getattr(obj, "register_entry", None)
+        return entry.state if entry is not None else None
 
     @staticmethod
     def resolve_internal_notes(obj: Any, context: Any) -> str | None:
@@ -106,8 +138,8 @@ class CollaborationDetailOut(CollaborationOut):
         return obj.inquiry.reference if obj.inquiry_id else None
 
     @staticmethod
-    def resolve_gmcs(obj: Any) -> list[str]:
-        return [g.slug for g in obj.gmcs.all()]
+    def resolve_centres(obj: Any) -> list[str]:
+        return [g.slug for g in obj.centres.all()]
 
     @staticmethod
     def resolve_goals(obj: Any) -> list[int]:
@@ -126,8 +158,8 @@ class CollaborationIn(Schema):
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     committees: list[str] = Field([], description="Committee ids from the reference data")
-    gmcs: list[str] = Field([], description="Genomic Medicine Center ids")
-    goals: list[Id] = Field([], description="Numbers of the GMS goals served")
+    centres: list[str] = Field([], description="Identifiers of the regional centres")
+    goals: list[Id] = Field([], description="Numbers of the infrastructure's goals served")
     responsible: str | None = Field(
         None, description="Username of the responsible coordinator; you when empty"
     )
@@ -139,6 +171,17 @@ class CollaborationUpdateIn(CollaborationIn):
 
 class CollaborationStatusIn(VersionIn):
     status: str = Field(..., description="planned, active, completed or ended_early")
+
+
+class GateAnswerIn(Schema):
+    met: bool
+    comment: str = Field("", max_length=2000)
+
+
+class CollaborationGatesIn(Schema):
+    gates: dict[str, GateAnswerIn] = Field(
+        ..., description="Every gate, by its identifier, answered met or not, with a comment"
+    )
 
 
 # Funding ------------------------------------------------------------------------------
@@ -201,6 +244,8 @@ class PrincipleAnswerOut(Schema):
     text: str
     answer: str | None
     comment: str
+    justification: str = ""
+    blocks_signing: bool = False
 
 
 class AgreementDetailOut(AgreementOut):
@@ -236,6 +281,8 @@ class AgreementDetailOut(AgreementOut):
                     "text": principle.text,
                     "answer": answer.answer if answer else None,
                     "comment": answer.comment if answer else "",
+                    "justification": answer.justification if answer else "",
+                    "blocks_signing": principle.blocks_signing,
                 }
             )
         return rows
@@ -265,6 +312,11 @@ class AgreementStatusIn(VersionIn):
 class PrincipleAnswerIn(Schema):
     answer: str = Field(..., description="yes, no or na")
     comment: str = ""
+    justification: str = Field(
+        "",
+        description="Why a “no” is acceptable; required to sign when the principle does "
+        "not block signing",
+    )
 
 
 class DocumentOut(Schema):
@@ -306,7 +358,9 @@ class CommunicationOut(Schema):
     text_version: int
     approved: bool = Field(..., description="Every required party approved the current text")
     approved_at: datetime.datetime | None
-    mentions_gms: bool = Field(..., description="The text makes clear that it concerns GMS")
+    names_infrastructure: bool = Field(
+        ..., description="The text names the infrastructure, as every communication must"
+    )
     version: int
 
     @staticmethod
@@ -412,7 +466,8 @@ class FollowUpAnswerOut(Schema):
 
 
 def _conversation(field: str) -> Any:
-    """The record of the conversation is for GMS staff; company users see their answers."""
+    """The record of the conversation is for the infrastructure's staff; company users see
+    their answers."""
 
     def resolve(obj: Any, context: Any) -> Any:
         return None if _is_company(context) else getattr(obj, field)

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samverkan.core.http import ApiRequest
@@ -47,6 +47,8 @@ class InquiryFilterIn(Schema):
     committee: str | None = None
     older_than: str | None = None
     state: str | None = None
+    gates: str | None = Field(None, description="passed, failed or unassessed")
+    sort: str | None = Field(None, description="oldest (default) or priority")
 
 
 def _visible(request: ApiRequest) -> QuerySet[Inquiry]:

@@ -8,8 +8,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
+from samverkan.register import cache as register_cache
 from samverkan.register.filters import RegisterFilter
 from samverkan.register.models import RegisterEntry
 from samverkan.register.views import published_entries
@@ -36,10 +38,10 @@ class RegisterEntryOut(Schema):
     status: str
     start_date: datetime.date | None
     end_date: datetime.date | None
-    gms_parties: str
+    infrastructure_parties: str
     companies: str
     committees: list[str]
-    gmcs: list[str]
+    centres: list[str]
     goals: list[int]
     funding: list[RegisterFundingOut]
     published_at: datetime.datetime | None
@@ -51,7 +53,7 @@ class RegisterEntryOut(Schema):
         return obj.collaboration_id
 
     @staticmethod
-    def resolve_gms_parties(obj: RegisterEntry) -> str:
+    def resolve_infrastructure_parties(obj: RegisterEntry) -> str:
         return obj.parties_text
 
     @staticmethod
@@ -63,8 +65,8 @@ class RegisterEntryOut(Schema):
         return [c.slug for c in obj.committees.all()]
 
     @staticmethod
-    def resolve_gmcs(obj: RegisterEntry) -> list[str]:
-        return [g.slug for g in obj.gmcs.all()]
+    def resolve_centres(obj: RegisterEntry) -> list[str]:
+        return [g.slug for g in obj.centres.all()]
 
     @staticmethod
     def resolve_goals(obj: RegisterEntry) -> list[int]:
@@ -80,15 +82,17 @@ class RegisterFilterIn(Schema):
     kind: str | None = None
     status: str | None = None
     committee: str | None = None
-    gmc: str | None = None
+    centre: str | None = None
     party: int | None = None
     company: int | None = None
+    company_name: str | None = None
     goal: int | None = None
     year: int | None = None
     sort: str | None = None
 
 
 @router.get("/collaborations", auth=None, response=list[RegisterEntryOut])
+@decorate_view(register_cache.public_answer)
 @paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_register(
     request: HttpRequest, filters: Query[RegisterFilterIn]
@@ -101,5 +105,6 @@ def list_register(
 
 
 @router.get("/collaborations/{collaboration_id}", auth=None, response=RegisterEntryOut)
+@decorate_view(register_cache.public_answer)
 def get_register_entry(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
     return get_object_or_404(published_entries(), collaboration_id=collaboration_id)

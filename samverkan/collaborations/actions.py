@@ -11,17 +11,22 @@ from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.models import Parameter
-from samverkan.orgs.models import Committee, Organisation
+from samverkan.inquiries.models import Gate
+from samverkan.orgs.models import Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
+from .links import mark_answered, reassign_open_requests, request_from_parties, resend
 from .models import (
     Approval,
     Collaboration,
+    CollaborationGateAnswer,
     CollaborationParty,
     CommunicationActivity,
     FollowUp,
     FollowUpAnswer,
     FundingApplication,
+    PartyRequest,
+    PartyRequestPurpose,
 )
 from .scheduling import follow_up_dates
 
@@ -29,6 +34,8 @@ if TYPE_CHECKING:
     from samverkan.inquiries.models import Inquiry
 
 Status = Collaboration.Status
+# The role a gate has when the reference data marks it `blocks: exclusivity`.
+EXCLUSIVITY = "exclusivity"
 
 
 def _refresh_register(collaboration: Collaboration) -> None:
@@ -36,6 +43,13 @@ def _refresh_register(collaboration: Collaboration) -> None:
     from samverkan.register.actions import refresh_entry
 
     refresh_entry(collaboration)
+
+
+def _enter_register(collaboration: Collaboration) -> None:
+    """Transparency by default: a collaboration that starts enters the register."""
+    from samverkan.register.actions import enter_register
+
+    enter_register(collaboration)
 
 
 def require_coordinator(actor: User) -> None:
@@ -62,7 +76,7 @@ class CollaborationData:
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     committees: list[Committee] = field(default_factory=list)
-    gmcs: list[Any] = field(default_factory=list)
+    centres: list[Any] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     responsible: User | None = None
     non_exclusivity_note: str = ""
@@ -93,7 +107,7 @@ def do_create_collaboration(
     collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
     collaboration.committees.set(data.committees)
-    collaboration.gmcs.set(data.gmcs)
+    collaboration.centres.set(data.centres)
     collaboration.goals.set(data.goals)
     return collaboration
 
@@ -111,7 +125,7 @@ def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
         f"{a.committee.name}: {answer.comment or _('not exclusive')}"
         for a in assessments
         for answer in a.gate_answers.all()
-        if answer.gate.slug == "non_exclusive" and answer.passed
+        if answer.gate.blocks == EXCLUSIVITY and answer.passed
     ]
     collaboration = do_create_collaboration(
         actor,
@@ -131,6 +145,7 @@ def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
         organisation=inquiry.organisation,
         role=CollaborationParty.Role.COMPANY,
         resources=inquiry.resources_offered,
+        contact=inquiry.contact,
     )
     return collaboration
 
@@ -166,7 +181,7 @@ def do_update_collaboration(
     collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
     collaboration.committees.set(data.committees)
-    collaboration.gmcs.set(data.gmcs)
+    collaboration.centres.set(data.centres)
     collaboration.goals.set(data.goals)
     if dates_changed and collaboration.status == Status.ACTIVE:
         schedule_follow_ups(collaboration)
@@ -215,8 +230,10 @@ def do_change_collaboration_status(
             _("A collaboration that is “%(current)s” cannot become “%(target)s”.")
             % {"current": collaboration.get_status_display(), "target": Status(status).label}
         )
-    if status == Status.ACTIVE and collaboration.start_date is None:
-        raise ValidationError(_("Give the start date before the collaboration starts."))
+    if status == Status.ACTIVE:
+        blockers = collaboration.start_blockers()
+        if blockers:
+            raise ValidationError(blockers)
     if (
         status == Status.COMPLETED
         and not collaboration.follow_ups.filter(
@@ -226,13 +243,72 @@ def do_change_collaboration_status(
         raise ValidationError(
             _("Record the final follow-up with the parties before the collaboration is completed.")
         )
+    started = collaboration.status == Status.ACTIVE
     collaboration.status = status
     _bump(collaboration)
     collaboration.save(update_fields=["status", "version", "updated_at"])
     if status == Status.ACTIVE:
         schedule_follow_ups(collaboration)
+        _enter_register(collaboration)
+    elif status == Status.ENDED_EARLY and started:
+        _plan_final_follow_up(collaboration)
     _refresh_register(collaboration)
     return collaboration
+
+
+def _plan_final_follow_up(collaboration: Collaboration) -> None:
+    """An early ending gets its final follow-up too, due as after any ending; the interim
+    conversations still ahead are no longer held."""
+    today = timezone.localdate()
+    if collaboration.end_date is None or collaboration.end_date > today:
+        collaboration.end_date = today
+        collaboration.save(update_fields=["end_date"])
+    collaboration.follow_ups.pending().filter(
+        kind=FollowUp.Kind.INTERIM, due_date__gt=today, answers__isnull=True
+    ).delete()
+    due = today + datetime.timedelta(days=int(Parameter.get("final_follow_up_days_after_end")))
+    final = collaboration.follow_ups.filter(kind=FollowUp.Kind.FINAL).first()
+    if final is None:
+        FollowUp.objects.create(collaboration=collaboration, kind=FollowUp.Kind.FINAL, due_date=due)
+    elif final.held_on is None and final.due_date > due:
+        final.due_date = due
+        final.save(update_fields=["due_date", "updated_at"])
+
+
+@transaction.atomic
+def do_record_collaboration_gates(
+    collaboration: Collaboration,
+    actor: User,
+    answers: "dict[int, tuple[bool, str]]",
+    *,
+    expected_version: int | None = None,
+) -> list[CollaborationGateAnswer]:
+    """Answer every gate on a collaboration the infrastructure starts itself; recorded
+    with who answered and when. Once it has started, the answers are what it started on."""
+    require_coordinator(actor)
+    collaboration = _lock(Collaboration, collaboration.pk, expected_version)
+    if collaboration.status != Status.PLANNED:
+        raise ValidationError(_("The gates are answered before the collaboration starts."))
+    gates = list(Gate.objects.all())
+    missing = [g.text for g in gates if g.pk not in answers]
+    if missing:
+        raise ValidationError(_("Answer every gate: %(gates)s") % {"gates": "; ".join(missing)})
+    now = timezone.now()
+    collaboration.gate_answers.all().delete()
+    saved = CollaborationGateAnswer.objects.bulk_create(
+        [
+            CollaborationGateAnswer(
+                collaboration=collaboration,
+                gate=gate,
+                passed=bool(answers[gate.pk][0]),
+                comment=answers[gate.pk][1],
+                recorded_by=actor,
+                recorded_at=now,
+            )
+            for gate in gates
+        ]
+    )
+    return saved
 
 
 @dataclass
@@ -242,6 +318,7 @@ class PartyData:
     role_description: str = ""
     resources: str = ""
     approver: User | None = None
+    contact: Contact | None = None
 
 
 def _check_approver(data: PartyData) -> None:
@@ -261,16 +338,20 @@ def do_save_party(collaboration: Collaboration, actor: User, data: PartyData) ->
     """Add an organisation to the collaboration, or update its role, resources and approver."""
     require_coordinator(actor)
     _check_approver(data)
+    if data.contact is not None and data.contact.organisation_id != data.organisation.pk:
+        raise ValidationError({"contact": [_("Choose a contact person of the organisation.")]})
+    defaults: dict[str, Any] = {
+        "role": data.role,
+        "role_description": data.role_description,
+        "resources": data.resources,
+        "approver": data.approver,
+    }
+    if data.contact is not None:  # a party keeps its contact person until another is chosen
+        defaults["contact"] = data.contact
     party, _created = CollaborationParty.objects.update_or_create(
-        collaboration=collaboration,
-        organisation=data.organisation,
-        defaults={
-            "role": data.role,
-            "role_description": data.role_description,
-            "resources": data.resources,
-            "approver": data.approver,
-        },
+        collaboration=collaboration, organisation=data.organisation, defaults=defaults
     )
+    reassign_open_requests(party)
     _refresh_register(collaboration)
     return party
 
@@ -344,14 +425,22 @@ def do_save_funding_application(
 
 
 def required_approvers_for(collaboration: Collaboration) -> list[Organisation]:
-    """Every party to the collaboration's signed agreements must approve its communication."""
+    """Communication is decided jointly: by the parties of the signed agreements, or,
+    before any agreement is signed, by every party of the collaboration."""
     from samverkan.agreements.models import Agreement
 
-    return list(
+    signed = (
         Organisation.objects.filter(
             agreements__collaboration=collaboration,
             agreements__status=Agreement.Status.SIGNED,
         )
+        .distinct()
+        .order_by("name")
+    )
+    if signed.exists():
+        return list(signed)
+    return list(
+        Organisation.objects.filter(collaboration_parties__collaboration=collaboration)
         .distinct()
         .order_by("name")
     )
@@ -362,8 +451,8 @@ def required_approvers(activity: CommunicationActivity) -> list[Organisation]:
 
 
 def can_approve_for(user: User, collaboration: Collaboration, organisation: Organisation) -> bool:
-    """The named approver; a company user for their own organisation; or, for a GMS party
-    with no named approver, a coordinator."""
+    """The named approver; a company user for their own organisation; or, for an
+    infrastructure party with no named approver, a coordinator."""
     party = CollaborationParty.objects.filter(
         collaboration=collaboration, organisation=organisation
     ).first()
@@ -373,7 +462,7 @@ def can_approve_for(user: User, collaboration: Collaboration, organisation: Orga
         return party.approver_id == user.pk
     if user.role == Role.COMPANY:
         return user.organisation_id == organisation.pk
-    return user.has_role(*STAFF_ROLES) and organisation.is_gms_party
+    return user.has_role(*STAFF_ROLES) and organisation.is_infrastructure_party
 
 
 @dataclass
@@ -394,8 +483,10 @@ def do_save_communication(
     activity: CommunicationActivity | None = None,
     expected_version: int | None = None,
 ) -> CommunicationActivity:
-    """Create or edit a draft; a changed text needs everyone's approval again."""
+    """Create or edit a draft; a changed text needs everyone's approval again, and the
+    parties without an account get a new personal link to read and decide on it."""
     require_coordinator(actor)
+    asks_again = activity is None
     if activity is None:
         activity = CommunicationActivity(collaboration=collaboration, created_by=actor)
     else:
@@ -404,49 +495,70 @@ def do_save_communication(
         if (activity.title, activity.text) != (data.title, data.text):
             activity.text_version += 1
             activity.approved_at = None
+            asks_again = True
     for name in ["kind", "title", "text", "planned_date", "channel"]:
         setattr(activity, name, getattr(data, name))
     activity.save()
+    if asks_again:
+        request_from_parties(
+            collaboration,
+            PartyRequestPurpose.APPROVE_COMMUNICATION,
+            activity.pk,
+            organisations=required_approvers(activity),
+        )
     return activity
 
 
 @transaction.atomic
 def do_decide_communication(
     activity: CommunicationActivity,
-    actor: User,
+    actor: User | None,
     organisation: Organisation,
     decision: str,
     *,
     comment: str = "",
     text_version: int | None = None,
+    contact: Contact | None = None,
 ) -> Approval:
-    """Approve, or ask for changes, on behalf of one party for the current text."""
+    """Approve, or ask for changes, on behalf of one party for the current text: signed
+    in, or as the party's contact person through a personal link."""
     activity = CommunicationActivity.objects.select_for_update().get(pk=activity.pk)
     if text_version is not None and text_version != activity.text_version:
         raise ValidationError(
             _("The text has changed since you read it. Read the new text before you decide.")
         )
     required = required_approvers(activity)
-    if not required:
-        raise ValidationError(
-            _(
-                "Communication is approved by the parties to a signed agreement, and there is "
-                "none yet."
-            )
-        )
     if organisation not in required:
         raise ValidationError(
-            _("%(org)s is not a party to the signed agreement.") % {"org": organisation}
+            _("%(org)s does not decide on this collaboration's communication.")
+            % {"org": organisation}
         )
-    if not can_approve_for(actor, activity.collaboration, organisation):
+    if contact is not None:
+        if contact.organisation_id != organisation.pk:
+            raise PermissionDenied
+    elif actor is None or not can_approve_for(actor, activity.collaboration, organisation):
         raise PermissionDenied
+    if decision not in Approval.Decision.values:
+        raise ValidationError({"decision": [_("Approve or ask for changes.")]})
+    if decision == Approval.Decision.APPROVED and not activity.names_infrastructure:
+        raise ValidationError(
+            _(
+                "The text does not name the infrastructure, as the strategy requires; it "
+                "cannot be approved until it does."
+            )
+        )
     if decision == Approval.Decision.CHANGES_REQUESTED and not comment.strip():
         raise ValidationError({"comment": [_("Say what should change.")]})
     approval, _created = Approval.objects.update_or_create(
         activity=activity,
         organisation=organisation,
         text_version=activity.text_version,
-        defaults={"decision": decision, "comment": comment, "decided_by": actor},
+        defaults={
+            "decision": decision,
+            "comment": comment,
+            "decided_by": actor,
+            "decided_by_contact": contact,
+        },
     )
     approved = set(
         activity.approvals.filter(
@@ -455,7 +567,20 @@ def do_decide_communication(
     )
     activity.approved_at = timezone.now() if {o.pk for o in required} <= approved else None
     activity.save(update_fields=["approved_at", "updated_at"])
+    mark_answered(
+        activity.collaboration, organisation, PartyRequestPurpose.APPROVE_COMMUNICATION, activity.pk
+    )
     return approval
+
+
+def missing_approvals(activity: CommunicationActivity) -> list[Organisation]:
+    """The parties whose approval of the current text is still missing."""
+    approved = set(
+        activity.approvals.filter(
+            text_version=activity.text_version, decision=Approval.Decision.APPROVED
+        ).values_list("organisation_id", flat=True)
+    )
+    return [o for o in required_approvers(activity) if o.pk not in approved]
 
 
 # Follow-ups ---------------------------------------------------------------------------
@@ -513,22 +638,30 @@ def do_record_follow_up(
 @transaction.atomic
 def do_answer_follow_up(
     follow_up: FollowUp,
-    actor: User,
+    actor: User | None,
     organisation: Organisation,
     *,
     value_created: str,
     what_worked: str = "",
     what_to_change: str = "",
     would_collaborate_again: int | None = None,
+    contact: Contact | None = None,
 ) -> FollowUpAnswer:
-    """A party's own answers; company users answer for their organisation."""
+    """A party's own answers: company users for their organisation, staff for any party,
+    or the party's contact person through a personal link."""
     is_party = follow_up.collaboration.parties.filter(organisation=organisation).exists()
     if not is_party:
         raise ValidationError(
             _("%(org)s is not a party to the collaboration.") % {"org": organisation}
         )
-    own_company = actor.role == Role.COMPANY and actor.organisation_id == organisation.pk
-    if not (own_company or actor.has_role(*STAFF_ROLES)):
+    if contact is not None:
+        allowed = contact.organisation_id == organisation.pk
+    elif actor is not None:
+        own_company = actor.role == Role.COMPANY and actor.organisation_id == organisation.pk
+        allowed = own_company or actor.has_role(*STAFF_ROLES)
+    else:
+        allowed = False
+    if not allowed:
         raise PermissionDenied
     answer, _created = FollowUpAnswer.objects.update_or_create(
         follow_up=follow_up,
@@ -539,7 +672,40 @@ def do_answer_follow_up(
             "what_to_change": what_to_change,
             "would_collaborate_again": would_collaborate_again,
             "answered_by": actor,
+            "answered_by_contact": contact,
         },
     )
     answer.full_clean()
+    mark_answered(
+        follow_up.collaboration, organisation, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk
+    )
     return answer
+
+
+@transaction.atomic
+def do_ask_follow_up_answers(follow_up: FollowUp, actor: User) -> list[PartyRequest]:
+    """Send the parties without an account their personal links to answer the follow-up."""
+    require_coordinator(actor)
+    return request_from_parties(
+        follow_up.collaboration, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk
+    )
+
+
+@transaction.atomic
+def do_resend_party_request(
+    request: PartyRequest, actor: User, *, contact: Contact | None = None
+) -> PartyRequest:
+    """Send the link again, or to another contact person of the same party."""
+    require_coordinator(actor)
+    request = PartyRequest.objects.select_for_update().get(pk=request.pk)
+    if request.answered_at is not None:
+        raise ValidationError(_("The party has already answered."))
+    if contact is not None:
+        if contact.organisation_id != request.organisation_id:
+            raise ValidationError({"contact": [_("Choose a contact person of the party.")]})
+        if not contact.email or contact.erased_at is not None:
+            raise ValidationError({"contact": [_("The contact person has no e-mail address.")]})
+        CollaborationParty.objects.filter(
+            collaboration_id=request.collaboration_id, organisation_id=request.organisation_id
+        ).update(contact=contact)
+    return resend(request, contact)

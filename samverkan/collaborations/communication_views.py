@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.decorators import role_required
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import StaleRecordError
+from samverkan.core.models import Infrastructure, StaleRecordError
 from samverkan.orgs.models import Organisation
 
 from . import actions
@@ -73,14 +73,17 @@ def _form_page(
     )
 
 
-def _warn_without_gms(request: AuthedRequest, activity: CommunicationActivity) -> None:
-    if not activity.mentions_gms:
+def _warn_without_infrastructure_name(
+    request: AuthedRequest, activity: CommunicationActivity
+) -> None:
+    if not activity.names_infrastructure:
         messages.warning(
             request,
             _(
-                "The text does not mention GMS or Genomic Medicine Sweden. Every communication "
-                "must make clear that it concerns GMS."
-            ),
+                "The text does not name %(name)s. Every communication must make clear that it "
+                "concerns %(name)s; it cannot be approved until it does."
+            )
+            % {"name": Infrastructure.current().short},
         )
 
 
@@ -98,7 +101,7 @@ def create(request: AuthedRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error.messages)
             else:
                 messages.success(request, _("The draft is saved."))
-                _warn_without_gms(request, activity)
+                _warn_without_infrastructure_name(request, activity)
                 return redirect(activity)
     else:
         form = CommunicationForm()
@@ -135,7 +138,7 @@ def edit(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
                         )
                         % {"version": saved.text_version},
                     )
-                _warn_without_gms(request, saved)
+                _warn_without_infrastructure_name(request, saved)
                 return redirect(saved)
     else:
         form = CommunicationForm(initial=CommunicationForm.initial_for(activity))
@@ -154,6 +157,12 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
         "collaboration": activity.collaboration,
         "activity": activity,
         "rows": [(org, current.get(org.pk)) for org in approvers],
+        "missing": [
+            org
+            for org in approvers
+            if not (org.pk in current and current[org.pk].decision == Approval.Decision.APPROVED)
+        ],
+        "has_signed_agreement": activity.collaboration.agreements.filter(status="signed").exists(),
         "history": [
             (version, list(group))
             for version, group in groupby(earlier, key=lambda a: a.text_version)
@@ -173,15 +182,6 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
 @role_required(*DECIDING_ROLES)
 def decide(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
     activity, approvers = _get_activity_for_user(request.user, pk, activity_pk)
-    if not approvers:
-        messages.error(
-            request,
-            _(
-                "Communication is approved by the parties to a signed agreement, and there is "
-                "none yet."
-            ),
-        )
-        return redirect(activity)
     mine = _approvable(request.user, activity.collaboration, approvers)
     if not mine:
         raise PermissionDenied

@@ -43,10 +43,26 @@ class CollaborationFilter(django_filters.FilterSet):
         min_value=1900,
         max_value=2100,
     )
+    register = django_filters.ChoiceFilter(
+        label=_("Register"),
+        choices=[
+            ("preview", _("In the correction period")),
+            ("published", _("Public")),
+            ("withdrawn", _("Withdrawn")),
+            ("none", _("Not in the register")),
+        ],
+        empty_label=_("Any"),
+        method="filter_register",
+    )
 
     class Meta:
         model = Collaboration
-        fields = ["q", "status", "kind", "committee", "year"]
+        fields = ["q", "status", "kind", "committee", "year", "register"]
+
+    def filter_register(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "none":
+            return queryset.filter(register_entry__isnull=True)
+        return queryset.filter(register_entry__state=value)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:MAX_SEARCH_WORDS]:

@@ -9,11 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.inquiries.models import Gate
+from samverkan.orgs.models import Centre, Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
 from .actions import CollaborationData, FollowUpRecord, FundingData, PartyData
-from .models import Collaboration, CollaborationParty, FollowUp, FundingApplication
+from .models import (
+    Collaboration,
+    CollaborationParty,
+    FollowUp,
+    FundingApplication,
+    PartyRequest,
+)
 
 
 class DateInput(forms.DateInput):
@@ -81,14 +88,14 @@ class CollaborationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    gmcs = NameChoiceField(
-        label=_("Genomic Medicine Centers"),
-        queryset=GMC.objects.all(),
+    centres = NameChoiceField(
+        label=_("Regional centres"),
+        queryset=Centre.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     goals = forms.ModelMultipleChoiceField(
-        label=_("GMS goals served"),
+        label=_("Goals served"),
         queryset=Goal.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -115,7 +122,7 @@ class CollaborationForm(forms.Form):
             "start_date": collaboration.start_date,
             "end_date": collaboration.end_date,
             "committees": list(collaboration.committees.all()),
-            "gmcs": list(collaboration.gmcs.all()),
+            "centres": list(collaboration.centres.all()),
             "goals": list(collaboration.goals.all()),
             "responsible": collaboration.responsible,
         }
@@ -130,7 +137,7 @@ class CollaborationForm(forms.Form):
             start_date=data["start_date"],
             end_date=data["end_date"],
             committees=list(data["committees"]),
-            gmcs=list(data["gmcs"]),
+            centres=list(data["centres"]),
             goals=list(data["goals"]),
             responsible=data["responsible"],
         )
@@ -172,7 +179,7 @@ class PartyForm(forms.Form):
         required=False,
         help_text=_(
             "Who approves communication for the organisation. When empty, a company's own users "
-            "approve, and coordinators approve for GMS parties."
+            "approve, and coordinators approve for the infrastructure's parties."
         ),
     )
 
@@ -185,6 +192,17 @@ class PartyForm(forms.Form):
         if party is not None:
             # The organisation is what identifies a party; change it by removing and adding.
             del self.fields["organisation"]
+            self.fields["contact"] = forms.ModelChoiceField(
+                label=_("Contact person"),
+                queryset=Contact.objects.filter(
+                    organisation_id=party.organisation_id, erased_at__isnull=True
+                ).exclude(email=""),
+                required=False,
+                help_text=_(
+                    "Receives personal links by e-mail to approve communication, answer "
+                    "follow-ups and check the register entry, without an account."
+                ),
+            )
 
     @classmethod
     def initial_for(cls, party: CollaborationParty) -> dict[str, Any]:
@@ -193,6 +211,7 @@ class PartyForm(forms.Form):
             "role_description": party.role_description,
             "resources": party.resources,
             "approver": party.approver,
+            "contact": party.contact_id,
         }
 
     def party_data(self) -> PartyData:
@@ -204,7 +223,57 @@ class PartyForm(forms.Form):
             role_description=data["role_description"],
             resources=data["resources"],
             approver=data["approver"],
+            contact=data.get("contact"),
         )
+
+
+class GatesForm(VersionedForm):
+    """The same gate form as a committee's assessment: one yes/no and comment per gate,
+    for a collaboration the infrastructure starts itself."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gates = list(Gate.objects.all())
+        for gate in self.gates:
+            self.fields[f"gate_{gate.pk}"] = forms.ChoiceField(
+                label=gate.text,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer yes or no.")},
+            )
+            self.fields[f"gate_{gate.pk}_comment"] = forms.CharField(
+                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    @classmethod
+    def initial_for(cls, collaboration: Collaboration) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": collaboration.version}
+        for answer in collaboration.gate_answers.all():
+            initial[f"gate_{answer.gate_id}"] = "yes" if answer.passed else "no"
+            initial[f"gate_{answer.gate_id}_comment"] = answer.comment
+        return initial
+
+    def gate_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"gate_{g.pk}"], self[f"gate_{g.pk}_comment"]) for g in self.gates]
+
+    def answers(self) -> dict[int, tuple[bool, str]]:
+        data = self.cleaned_data
+        return {
+            g.pk: (data[f"gate_{g.pk}"] == "yes", data[f"gate_{g.pk}_comment"]) for g in self.gates
+        }
+
+
+class ResendForm(forms.Form):
+    contact = forms.ModelChoiceField(
+        label=_("Send to"), queryset=Contact.objects.none(), required=False, empty_label=None
+    )
+
+    def __init__(self, *args: Any, request: PartyRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=request.organisation_id, erased_at__isnull=True
+        ).exclude(email="")
+        self.fields["contact"].initial = request.contact_id
 
 
 class FundingForm(forms.Form):

@@ -6,23 +6,33 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import TimeStampedModel, VersionedModel
+from samverkan.core.models import Parameter, TimeStampedModel, VersionedModel
+from samverkan.inquiries.models import Gate
 
 from .querysets import CollaborationQuerySet, FollowUpQuerySet
 
 if TYPE_CHECKING:
     from samverkan.orgs.models import Organisation
 
-# The strategy requires every communication to make clear that it concerns GMS.
-GMS_MENTION = re.compile(r"\bGMS\b|Genomic\s+Medicine\s+Sweden", re.IGNORECASE)
+
+def names_the_infrastructure(text: str) -> bool:
+    """Whether the text names the infrastructure by one of the names the reference data
+    gives (``communication_must_name``), as a whole word, in any case."""
+    names = [str(n).strip() for n in Parameter.get("communication_must_name") or []]
+    names = [n for n in names if n]
+    if not names:
+        return True
+    pattern = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in names)
+    return re.search(rf"(?<!\w)(?:{pattern})(?!\w)", text, re.IGNORECASE) is not None
 
 
 class Collaboration(TimeStampedModel, VersionedModel):
-    """A collaboration between GMS parties and one or more companies; never exclusive."""
+    """A collaboration between infrastructure parties and one or more companies; never exclusive."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -65,15 +75,15 @@ class Collaboration(TimeStampedModel, VersionedModel):
     committees = models.ManyToManyField(
         "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="collaborations"
     )
-    gmcs = models.ManyToManyField(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Centers"),
+    centres = models.ManyToManyField(
+        "orgs.Centre",
+        verbose_name=_("regional centres"),
         blank=True,
         related_name="collaborations",
     )
     goals = models.ManyToManyField(
         "strategy.Goal",
-        verbose_name=_("GMS goals served"),
+        verbose_name=_("goals served"),
         blank=True,
         related_name="collaborations",
     )
@@ -85,11 +95,14 @@ class Collaboration(TimeStampedModel, VersionedModel):
         blank=True,
         related_name="+",
     )
-    hidden_register_fields = models.JSONField(
-        _("fields kept out of the register"),
-        default=list,
+    withheld_register_fields = models.JSONField(
+        _("fields withheld from the register"),
+        default=dict,
         blank=True,
-        help_text=_("Public fields this collaboration does not publish."),
+        help_text=_(
+            "Public field → reason category, for the fields the reference data allows to be "
+            "withheld; the register shows each as “withheld” with its reason."
+        ),
     )
     non_exclusivity_note = models.TextField(
         _("non-exclusivity"),
@@ -123,12 +136,112 @@ class Collaboration(TimeStampedModel, VersionedModel):
     def is_closed(self) -> bool:
         return self.status in {self.Status.COMPLETED, self.Status.ENDED_EARLY}
 
+    def inherited_gates(self) -> bool:
+        """Whether the accepted inquiry's assessments already passed every gate."""
+        inquiry = self.inquiry
+        if inquiry is None or inquiry.status != inquiry.Status.ACCEPTED:
+            return False
+        assessments = list(inquiry.assessments.all())
+        return bool(assessments) and all(a.gates_passed for a in assessments)
+
+    def gate_blockers(self) -> list[str]:
+        """Which gates are not yet recorded as passed; empty when the gates hold.
+
+        The gates come from the accepted inquiry's assessments, or, for a collaboration
+        the infrastructure starts itself, from the gate answers recorded on it.
+        """
+        if self.inherited_gates():
+            return []
+        answers = {a.gate_id: a for a in self.gate_answers.all()}
+        problems = []
+        for gate in Gate.objects.all():
+            answer = answers.get(gate.pk)
+            if answer is None:
+                problems.append(
+                    gettext("Record whether the gate is met: %(gate)s") % {"gate": gate.text}
+                )
+            elif not answer.passed:
+                problems.append(gettext("The gate is not met: %(gate)s") % {"gate": gate.text})
+        return problems
+
+    def start_blockers(self) -> list[str]:
+        """Why the collaboration cannot start now; empty when it can."""
+        problems = list(self.gate_blockers())
+        roles = set(self.parties.values_list("role", flat=True))
+        if CollaborationParty.Role.COMPANY not in roles:
+            problems.append(gettext("Add at least one company as a party."))
+        if CollaborationParty.Role.INFRASTRUCTURE not in roles:
+            problems.append(gettext("Add at least one party of the infrastructure."))
+        if self.start_date is None:
+            problems.append(gettext("Give the start date before the collaboration starts."))
+        return problems
+
+    @property
+    def phase_label(self) -> str:
+        """The status as people should read it: an ended collaboration whose final
+        follow-up is not yet recorded is still ending."""
+        if self.final_follow_up_due():
+            return gettext("Ending, follow-up due")
+        return str(self.get_status_display())
+
+    def never_really_started(self) -> bool:
+        """Ended early with nothing done: no agreement signed and no follow-up held. Only
+        such a collaboration may be withdrawn from the register (leaving a stub)."""
+        return (
+            self.status == self.Status.ENDED_EARLY
+            and not self.agreements.filter(signed_on__isnull=False).exists()
+            and not self.follow_ups.filter(held_on__isnull=False).exists()
+        )
+
+    def final_follow_up_due(self) -> bool:
+        """Ended after it started, but the final follow-up with the parties is not yet
+        recorded. (A collaboration that ends before it starts has no follow-ups.)"""
+        if not self.is_closed:
+            return False
+        finals = [f for f in self.follow_ups.all() if f.kind == FollowUp.Kind.FINAL]
+        return bool(finals) and not any(f.held_on is not None for f in finals)
+
+
+class CollaborationGateAnswer(models.Model):
+    """A gate answered on the collaboration itself, for one the infrastructure starts
+    without an inquiry (for example from a committee's need): by whom and when."""
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="gate_answers"
+    )
+    gate = models.ForeignKey(Gate, verbose_name=_("gate"), on_delete=models.PROTECT)
+    passed = models.BooleanField(_("met"))
+    comment = models.TextField(_("comment"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("gate answer")
+        verbose_name_plural = _("gate answers")
+        ordering = ["gate__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "gate"], name="unique_collaboration_gate_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gate_id}: {self.passed}"
+
 
 class CollaborationParty(models.Model):
     """An organisation taking part, with its role, what it brings and who approves for it."""
 
     class Role(models.TextChoices):
-        GMS_PARTY = "gms_party", _("GMS party")
+        INFRASTRUCTURE = "infrastructure_party", _("Infrastructure party")
         COMPANY = "company", _("Company")
         OTHER = "other", _("Other party")
 
@@ -151,6 +264,18 @@ class CollaborationParty(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    contact = models.ForeignKey(
+        "orgs.Contact",
+        verbose_name=_("contact person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Receives personal links by e-mail to approve communication, answer follow-ups "
+            "and check the register entry, without an account."
+        ),
     )
 
     history = HistoricalRecords()
@@ -268,8 +393,10 @@ class CommunicationActivity(TimeStampedModel, VersionedModel):
         return reverse("collaborations:communication", args=[self.collaboration_id, self.pk])
 
     @property
-    def mentions_gms(self) -> bool:
-        return bool(GMS_MENTION.search(f"{self.title}\n{self.text}"))
+    def names_infrastructure(self) -> bool:
+        """The strategy requires every communication to make clear that it concerns the
+        infrastructure: the title or the text names it."""
+        return names_the_infrastructure(f"{self.title}\n{self.text}")
 
     @property
     def is_approved(self) -> bool:
@@ -297,6 +424,14 @@ class Approval(models.Model):
         verbose_name=_("by"),
         on_delete=models.SET_NULL,
         null=True,
+        related_name="+",
+    )
+    decided_by_contact = models.ForeignKey(
+        "orgs.Contact",
+        verbose_name=_("by contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("when"), auto_now_add=True)
@@ -390,6 +525,13 @@ class FollowUpAnswer(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    answered_by_contact = models.ForeignKey(
+        "orgs.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 
@@ -404,3 +546,45 @@ class FollowUpAnswer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.follow_up_id} / {self.organisation_id}"
+
+
+class PartyRequestPurpose(models.TextChoices):
+    APPROVE_COMMUNICATION = "communication", _("Approve communication")
+    ANSWER_FOLLOW_UP = "follow_up", _("Answer a follow-up")
+    CONFIRM_REGISTER = "register", _("Check the register entry")
+
+
+class PartyRequest(models.Model):
+    """Something one party must do, asked of its contact person through a personal,
+    single-purpose, expiring link sent by e-mail, so that nobody needs an account."""
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="party_requests"
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("party"), on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "orgs.Contact", verbose_name=_("contact person"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("for"), max_length=20, choices=PartyRequestPurpose.choices)
+    # The communication activity or follow-up the request is about; 0 for the register.
+    object_id = models.PositiveIntegerField(default=0)
+    nonce = models.CharField(max_length=32, editable=False)
+    sent_at = models.DateTimeField(_("sent"))
+    times_sent = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to a party")
+        verbose_name_plural = _("requests to parties")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "organisation", "purpose", "object_id"],
+                name="unique_party_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration_id}/{self.organisation_id}: {self.purpose}"

@@ -72,10 +72,15 @@ def follow_up_reminders(today: datetime.date) -> int:
         .filter(Q(due_date__lte=today + datetime.timedelta(days=before)))
         .select_related("collaboration__responsible")
     )
+    repeat = max(1, int(Parameter.get("follow_up_overdue_repeat_days")))
     sent = 0
     for follow_up in follow_ups:
         kind = "overdue" if follow_up.due_date < today else "due"
         key = f"follow_up:{follow_up.pk}:{follow_up.due_date}:{kind}"
+        if kind == "overdue":
+            # An overdue follow-up, such as the final one after an early ending, keeps being
+            # reminded, once per period, until it is recorded.
+            key += f":{(today - follow_up.due_date).days // repeat}"
         if _once(key):
             template = (
                 _("Overdue follow-up: %(title)s (due %(date)s)")

@@ -2,7 +2,7 @@ from django.urls import path
 
 from samverkan.agreements import views as agreement_views
 
-from . import communication_views, views
+from . import communication_views, party_views, views
 
 app_name = "collaborations"
 urlpatterns = [
@@ -13,6 +13,13 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.change_status, name="status"),
+    path("<int:pk>/gates/", views.gates, name="gates"),
+    path(
+        "<int:pk>/requests/<int:request_pk>/resend/",
+        views.party_request_resend,
+        name="party_request_resend",
+    ),
+    path("p/<str:token>/", party_views.party_link, name="party_link"),
     path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/parties/new/", views.party_add, name="party_add"),
     path("<int:pk>/parties/<int:party_pk>/", views.party_edit, name="party_edit"),
@@ -21,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/funding/<int:funding_pk>/", views.funding_edit, name="funding_edit"),
     path("<int:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("<int:pk>/follow-ups/<int:follow_up_pk>/", views.follow_up, name="follow_up"),
+    path("<int:pk>/follow-ups/<int:follow_up_pk>/ask/", views.follow_up_ask, name="follow_up_ask"),
     path(
         "<int:pk>/communication/new/",
         communication_views.create,

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, Prefetch, Q, Sum
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
@@ -22,7 +23,7 @@ from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
 
-from . import actions
+from . import actions, links
 from .access import company_organisation_id, get_collaboration_for_user
 from .filters import CollaborationFilter, LessonFilter
 from .forms import (
@@ -33,7 +34,9 @@ from .forms import (
     FollowUpRecordForm,
     FundingEditForm,
     FundingForm,
+    GatesForm,
     PartyForm,
+    ResendForm,
     StatusForm,
     apply_errors,
 )
@@ -43,6 +46,7 @@ from .models import (
     FollowUp,
     FollowUpAnswer,
     FundingApplication,
+    PartyRequest,
 )
 
 ALL_ROLES = tuple(Role.values)
@@ -76,7 +80,7 @@ ANSWER_IDS = "answer_%s"
 
 
 @role_required(*ALL_ROLES)
-def collaboration_list(request: AuthedRequest) -> HttpResponse:
+def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = (
         Collaboration.objects.visible_to(request.user)
         .prefetch_related(
@@ -88,7 +92,12 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
                 to_attr="company_parties",
             ),
             "committees",
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.filter(kind=FollowUp.Kind.FINAL),
+            ),
         )
+        .select_related("register_entry")
         .order_by("-created_at", "-pk")
     )
     filterset = CollaborationFilter(request.GET, queryset=queryset)
@@ -103,6 +112,11 @@ def collaboration_list(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "can_create": request.user.has_role(*STAFF_ROLES),
         "exports": export_links(request),
+        "in_correction": (
+            queryset.filter(register_entry__state="preview").count()
+            if request.user.has_role(*STAFF_ROLES) and not request.htmx
+            else 0
+        ),
     }
     template = "collaborations/list.html#results" if request.htmx else "collaborations/list.html"
     return render(request, template, context)
@@ -140,7 +154,7 @@ LESSON_COLUMNS = [
 
 
 @role_required(*READ_ALL_ROLES)
-def follow_up_overview(request: AuthedRequest) -> HttpResponse:
+def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
     """Overdue follow-ups first, then those due within the coming weeks."""
     today = timezone.localdate()
     queryset = (
@@ -170,7 +184,7 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required(*NOT_COMPANY)
-def lessons(request: AuthedRequest) -> HttpResponse:
+def lessons(request: AuthedRequest) -> HttpResponseBase:
     """The lessons-learned library, from the follow-ups of collaborations the user may see."""
     queryset = (
         FollowUp.objects.filter(
@@ -240,7 +254,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
-        "gmcs": collaboration.gmcs.all(),
+        "centres": collaboration.centres.all(),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
         "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),
@@ -268,7 +282,84 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         context["status_form"] = StatusForm(
             collaboration=collaboration, initial={"version": collaboration.version}
         )
+    # The register entry, reached through its reverse relation (the register app builds
+    # on this one, not the other way round).
+    context["register_entry"] = getattr(collaboration, "register_entry", None)
+    if can_manage:
+        context["waiting"] = [
+            (r, ResendForm(request=r, prefix=f"resend{r.pk}")) for r in links.waiting(collaboration)
+        ]
+        if collaboration.status == Collaboration.Status.PLANNED:
+            context["start_blockers"] = collaboration.start_blockers()
+            context["gates_inherited"] = collaboration.inherited_gates()
+        context["gate_answers"] = collaboration.gate_answers.select_related("gate", "recorded_by")
     return render(request, "collaborations/detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def gates(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record the gates on a collaboration the infrastructure starts itself."""
+    collaboration = get_collaboration_for_user(request.user, pk)
+    form = GatesForm(_posted(request), initial=GatesForm.initial_for(collaboration))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: actions.do_record_collaboration_gates(
+                collaboration,
+                request.user,
+                form.answers(),
+                expected_version=form.cleaned_data["version"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The gates are recorded."))
+            return redirect(collaboration)
+    return render(
+        request,
+        "collaborations/gates.html",
+        {"collaboration": collaboration, "form": form},
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def party_request_resend(request: AuthedRequest, pk: int, request_pk: int) -> HttpResponse:
+    """Send a waiting party its link again, or to another of its contact persons."""
+    collaboration = get_collaboration_for_user(request.user, pk)
+    party_request = get_object_or_404(PartyRequest, pk=request_pk, collaboration=collaboration)
+    form = ResendForm(request.POST, request=party_request, prefix=f"resend{party_request.pk}")
+    if form.is_valid():
+        try:
+            actions.do_resend_party_request(
+                party_request, request.user, contact=form.cleaned_data["contact"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("A new link is sent."))
+    else:
+        messages.error(request, _("Choose a contact person of the party."))
+    return redirect(collaboration)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def follow_up_ask(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpResponse:
+    collaboration = get_collaboration_for_user(request.user, pk)
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_pk, collaboration=collaboration)
+    sent = actions.do_ask_follow_up_answers(follow_up, request.user)
+    if sent:
+        messages.success(
+            request,
+            ngettext(
+                "A link is sent to %(n)s party.", "Links are sent to %(n)s parties.", len(sent)
+            )
+            % {"n": len(sent)},
+        )
+    else:
+        messages.error(request, _("No party outside the infrastructure has a contact person."))
+    return redirect(follow_up)
 
 
 @role_required(*STAFF_ROLES)

@@ -472,6 +472,19 @@ COLLABORATIONS: list[tuple[Any, ...]] = [
         ["solid_tumours"],
         [("vinnova", "Innovationer för framtidens hälsa", 2_000_000, 0, "SEK", "rejected")],
     ),
+    # Started, then the company withdrew before anything was signed: the register keeps a
+    # public stub saying so.
+    (
+        "AI-stöd för varianttolkning",
+        "development",
+        "withdrawn",
+        (2026, 9, 1),
+        12,
+        [1],
+        ["Region Stockholm"],
+        ["informatics"],
+        [],
+    ),
 ]
 
 
@@ -484,6 +497,9 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
     from samverkan.agreements.models import Agreement, AgreementPrinciple
     from samverkan.collaborations import actions as collab
     from samverkan.collaborations.models import Collaboration, FollowUp
+    from samverkan.inquiries.models import Gate
+    from samverkan.orgs.models import Contact
+    from samverkan.register import actions as register_actions
 
     coordinator = users["coordinator"]
     created = 0
@@ -520,18 +536,31 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
         gms_orgs = list(Organisation.objects.filter(name__in=parties))
         for org in company_orgs:
             approver = users["company"] if org == orgs[0] else None
+            # Companies without an account take part through their contact person's
+            # personal links.
+            contact, _new = Contact.objects.get_or_create(
+                organisation=org,
+                email=f"projekt@{org.name.split()[0].lower()}.example",
+                defaults={"name": f"Projektledare {org.name.split()[0]}"},
+            )
             collab.do_save_party(
                 collaboration,
                 coordinator,
                 collab.PartyData(
-                    org, "company", resources="Reagenser och två forskare.", approver=approver
+                    org,
+                    "company",
+                    resources="Reagenser och två forskare.",
+                    approver=approver,
+                    contact=contact,
                 ),
             )
         for org in gms_orgs:
             collab.do_save_party(
                 collaboration,
                 coordinator,
-                collab.PartyData(org, "gms_party", resources="Prover, kliniska data och analys."),
+                collab.PartyData(
+                    org, "infrastructure_party", resources="Prover, kliniska data och analys."
+                ),
             )
         for funder, call, applied, granted, currency, f_status in funding:
             collab.do_save_funding_application(
@@ -550,6 +579,21 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             )
         if status == "planned":
             continue
+        # Started by GMS itself, not from an inquiry: the gates are recorded on it.
+        collab.do_record_collaboration_gates(
+            collaboration,
+            coordinator,
+            {gate.pk: (True, "Bedömt av innovationsutskottet.") for gate in Gate.objects.all()},
+        )
+        if status == "withdrawn":
+            collab.do_change_collaboration_status(collaboration, coordinator, "active")
+            collab.do_change_collaboration_status(collaboration, coordinator, "ended_early")
+            register_actions.do_withdraw_from_register(
+                collaboration,
+                coordinator,
+                "Företaget drog sig ur innan något avtal tecknades.",
+            )
+            continue
         agreement = agreement_actions.do_save_agreement(
             collaboration,
             coordinator,
@@ -567,13 +611,30 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             coordinator,
             SimpleUploadedFile("samarbetsavtal.pdf", b"%PDF-1.4\n% demo agreement\n"),
         )
+        answers = {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
+        justifications = {}
+        if status == "ended_early":
+            # A "no" that the principle allows, with its written justification.
+            allowed = AgreementPrinciple.objects.filter(blocks_signing=False).first()
+            if allowed is not None:
+                answers[allowed.slug] = ("no", "Avviker från grundprincipen.")
+                justifications[allowed.slug] = (
+                    "Företaget behöver 90 dagar för patentansökan innan publicering."
+                )
+        agreement_actions.do_answer_principles(
+            agreement, coordinator, answers, justifications=justifications
+        )
         agreement_actions.do_change_agreement_status(
             agreement, coordinator, Agreement.Status.SIGNED, signed_on=start_date
         )
-        agreement_actions.do_answer_principles(
-            agreement, coordinator, {p.slug: ("yes", "") for p in AgreementPrinciple.objects.all()}
-        )
         collab.do_change_collaboration_status(collaboration, coordinator, "active")
+        if status == "active" and funding:
+            # A funder's decision not yet public: withheld, with the reason shown.
+            reasons = list(register_actions.withholding_reasons())
+            if "funding" in register_actions.withholdable_fields() and reasons:
+                register_actions.do_withhold_fields(
+                    collaboration, coordinator, {"funding": reasons[-1]}
+                )
         activity = collab.do_save_communication(
             collaboration,
             coordinator,
@@ -643,17 +704,17 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
 
 
 def _register_story(coordinator: User) -> None:
-    """Publish the running and finished collaborations; one waits in its preview."""
-    from samverkan.collaborations.models import Collaboration
-    from samverkan.register.actions import do_start_publication, publish_due_entries
+    """Every started collaboration entered the register by itself; the older ones are past
+    their correction period and public, one still waits in its preview."""
+    from samverkan.register.actions import publish_due_entries
     from samverkan.register.models import RegisterEntry
 
-    candidates = Collaboration.objects.filter(
-        status__in=["active", "completed", "ended_early"], register_entry__isnull=True
-    ).exclude(summary="")
-    for collaboration in candidates.order_by("start_date"):
-        entry = do_start_publication(collaboration, coordinator)
-        if collaboration.status != "active" or collaboration.title.startswith("Farmako"):
+    entries = RegisterEntry.objects.select_related("collaboration").filter(
+        state=RegisterEntry.State.PREVIEW
+    )
+    for entry in entries:
+        collaboration = entry.collaboration
+        if collaboration.status != "active" or not collaboration.title.startswith("Farmako"):
             RegisterEntry.objects.filter(pk=entry.pk).update(preview_until=collaboration.start_date)
     publish_due_entries(timezone.localdate())
 

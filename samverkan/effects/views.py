@@ -13,10 +13,11 @@ from samverkan.core.decorators import role_required
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
 
-from . import actions
+from . import actions, overview
+from . import cache as effects_cache
 from .export import csv_text, scope_lines
 from .forms import DashboardForm, ReportForm, default_period, presets
-from .indicators import Interval, Scope, compute_all, get_indicator
+from .indicators import Interval, Scope, get_indicator
 from .models import Report
 
 CONTENT_TYPES = {
@@ -55,7 +56,7 @@ def _preset_links(request: HttpRequest, scope: Scope) -> list[dict[str, Any]]:
 
 def _get_report_for_user(request: AuthedRequest, pk: int) -> Report:
     queryset = Report.objects.visible_to(request.user).select_related(
-        "requested_by", "committee", "gmc"
+        "requested_by", "committee", "centre"
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -66,15 +67,17 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     """Every indicator of the expected effects for a period and filters."""
     form, scope, interval = _dashboard_form(request)
     query = QueryDict(mutable=True)
-    for name in ["date_from", "date_to", "committee", "gmc", "kind", "interval"]:
+    for name in ["date_from", "date_to", "committee", "centre", "kind", "interval"]:
         if form.is_valid() and form.data.get(name):
             query[name] = form.data[name]
+    groups = effects_cache.indicators(scope, interval)
     context = {
         "form": form,
         "scope": scope,
         "scope_lines": scope_lines(scope),
         "interval": interval,
-        "groups": compute_all(scope, interval),
+        "groups": groups,
+        "overview": overview.cards(groups),
         "presets": _preset_links(request, scope),
         "query": query.urlencode(),
     }
@@ -124,7 +127,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     else:
         form = ReportForm(initial=ReportForm.initial_for(get_language() or "sv"))
     queryset = Report.objects.visible_to(request.user).select_related(
-        "requested_by", "committee", "gmc"
+        "requested_by", "committee", "centre"
     )
     return render(
         request, "effects/reports.html", {"form": form, "page": paginate(request, queryset)}

@@ -1,13 +1,14 @@
 import datetime
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.orgs.models import Committee
 
-from .models import Inquiry, Routing
+from .models import Assessment, Inquiry, Routing
 
 AGE_CHOICES = [
     ("7", _("Older than 7 days")),
@@ -17,13 +18,36 @@ AGE_CHOICES = [
 
 
 STATE_CHOICES = [("open", _("Open inquiries")), ("decided", _("Decided inquiries"))]
+GATE_CHOICES = [
+    ("passed", _("Every assessment met every gate")),
+    ("failed", _("A gate is not met")),
+    ("unassessed", _("Not assessed yet")),
+]
+SORT_CHOICES = [
+    ("oldest", _("Oldest first")),
+    ("newest", _("Newest first")),
+    ("priority", _("Highest priority first")),
+]
+
+
+def with_priority(queryset: QuerySet) -> QuerySet:
+    """The computed priority: the highest any committee's assessment gave the inquiry."""
+    top = (
+        Assessment.objects.filter(inquiry=OuterRef("pk")).order_by("-priority").values("priority")
+    )[:1]
+    return queryset.annotate(top_priority=Subquery(top))
 
 
 class InquiryFilter(django_filters.FilterSet):
     """The queue's filters; the API uses the same set."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Inquiry.Status.choices)
+    # Checkboxes in a fieldset, not a list box that needs Ctrl to choose two.
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Inquiry.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
     committee = django_filters.ModelChoiceFilter(
         label=_("Committee"),
         queryset=Committee.objects.all(),
@@ -36,10 +60,34 @@ class InquiryFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("Show"), choices=STATE_CHOICES, method="filter_state", empty_label=_("All")
     )
+    gates = django_filters.ChoiceFilter(
+        label=_("Gates"), choices=GATE_CHOICES, method="filter_gates", empty_label=_("Any")
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Order"), choices=SORT_CHOICES, method="filter_sort", empty_label=None
+    )
 
     class Meta:
         model = Inquiry
-        fields = ["q", "status", "committee", "older_than", "state"]
+        fields = ["q", "status", "committee", "older_than", "state", "gates", "sort"]
+
+    def filter_gates(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        assessed = Assessment.objects.filter(inquiry=OuterRef("pk"))
+        failed = assessed.filter(gates_passed=False)
+        if value == "unassessed":
+            return queryset.exclude(Exists(assessed))
+        if value == "failed":
+            return queryset.filter(Exists(failed))
+        return queryset.filter(Exists(assessed)).exclude(Exists(failed))
+
+    def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "priority":
+            if "top_priority" not in queryset.query.annotations:
+                queryset = with_priority(queryset)
+            return queryset.order_by(F("top_priority").desc(nulls_last=True), "created_at", "pk")
+        if value == "newest":
+            return queryset.order_by("-created_at", "-pk")
+        return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:8]:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -16,13 +17,13 @@ from samverkan.core import ratelimit
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import StaleRecordError
+from samverkan.core.models import Parameter, StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .filters import InquiryFilter
+from .filters import InquiryFilter, with_priority
 from .forms import (
     AssessmentForm,
     AssignForm,
@@ -104,8 +105,8 @@ INQUIRY_COLUMNS = [
 
 
 @role_required(*ALL_ROLES)
-def inquiry_list(request: AuthedRequest) -> HttpResponse:
-    queryset = (
+def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
+    queryset = with_priority(
         Inquiry.objects.visible_to(request.user)
         .select_related("assigned_to")
         .prefetch_related(
@@ -303,6 +304,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             initial = {
                 "version": existing.version,
                 "comment": existing.comment,
+                "recommendation": existing.recommendation,
                 "goals": list(existing.goals.all()),
             }
             for answer in existing.gate_answers.all():
@@ -311,6 +313,8 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             for score in existing.scores.all():
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
+    # Whether the score scale (the meanings beside the scores) is still an assumption.
+    scale = Parameter.objects.filter(key="score_levels").first()
     return render(
         request,
         "inquiries/assess.html",
@@ -320,6 +324,11 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "form": form,
             "existing": existing,
             "formula": PriorityCriterion.formula(form.criteria),
+            "assumptions": [
+                fact
+                for fact in [*form.gates, *form.criteria, *([scale] if scale else [])]
+                if fact.awaits_confirmation
+            ],
         },
     )
 

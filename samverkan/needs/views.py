@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -92,7 +93,7 @@ NEED_COLUMNS = [
 
 
 @public
-def need_list(request: HtmxRequest) -> HttpResponse:
+def need_list(request: HtmxRequest) -> HttpResponseBase:
     queryset = (
         Need.objects.published()
         .select_related("committee")
@@ -233,7 +234,7 @@ def change_status(request: AuthedRequest, pk: int) -> HttpResponse:
 # Oversight ----------------------------------------------------------------------------
 
 
-@role_required(*READ_ALL_ROLES)
+@role_required(*READ_ALL_ROLES, Role.COMMITTEE)
 def coverage(request: AuthedRequest) -> HttpResponse:
     """Which committees have described at least one published need."""
     return render(request, "needs/coverage.html", {"coverage": needs_coverage()})

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from samverkan.accounts.models import Role, User
 
@@ -17,9 +18,26 @@ from .linking import LinkRequestData, clean_identifier
 from .models import Committee, Contact, Event, Interaction, Organisation
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """The ISO 3166 countries by name in the page's language, after an empty choice."""
+    return [("", str(_("Choose a country"))), *((code, str(name)) for code, name in countries)]
+
+
+class CountryField(forms.ChoiceField):
+    """A country chosen from the list, not typed: a name typed where a code was wanted
+    ("Danmark") was cut to "DA" and accepted. A code sent by another system may come in
+    lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=country_choices, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
+
+
 class OrganisationIdentityFields(forms.Form):
-    """Who an organisation is, as a person outside GMS gives it: the public intake and the
-    company link request ask the same way."""
+    """Who an organisation is, as a person outside the infrastructure gives it: the public
+    intake and the company link request ask the same way."""
 
     organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
     organisation_number = forms.CharField(
@@ -34,11 +52,10 @@ class OrganisationIdentityFields(forms.Form):
         required=False,
         help_text=_("VAT or company register number, for organisations outside Sweden."),
     )
-    country = forms.CharField(
+    country = CountryField(
         label=_("Country"),
-        max_length=2,
         required=False,
-        help_text=_("Two-letter country code, such as DK or DE."),
+        help_text=_("For an organisation outside Sweden."),
     )
 
 
@@ -62,8 +79,8 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def gms_users() -> QuerySet[User]:
-    """People from GMS: everyone with an account who is not a company user."""
+def staff_users() -> QuerySet[User]:
+    """People from the infrastructure: everyone with an account who is not a company user."""
     return (
         User.objects.filter(is_active=True)
         .exclude(role=Role.COMPANY)
@@ -105,13 +122,7 @@ class OrganisationForm(VersionedForm):
         required=False,
         help_text=_("VAT or company register number for organisations outside Sweden."),
     )
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        min_length=2,
-        initial="SE",
-        help_text=_("Two letters, such as SE, DK or DE."),
-    )
+    country = CountryField(label=_("Country"), initial="SE")
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     @classmethod
@@ -146,7 +157,7 @@ class ContactForm(VersionedForm):
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
         choices=Contact.LegalBasis.choices,
-        help_text=_("Why GMS may keep this person's data (GDPR article 6)."),
+        help_text=_("Why the infrastructure may keep this person's data (GDPR article 6)."),
     )
     consent_given_on = forms.DateField(
         label=_("Consent given"),
@@ -245,7 +256,7 @@ class InteractionForm(forms.Form):
         required=False,
     )
     participants = UserMultipleChoiceField(
-        label=_("GMS participants"),
+        label=_("Participants from the infrastructure"),
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -257,7 +268,7 @@ class InteractionForm(forms.Form):
         contacts: Any = self.fields["contacts"]
         contacts.queryset = organisation.contacts.filter(erased_at__isnull=True).order_by("name")
         participants: Any = self.fields["participants"]
-        participants.queryset = gms_users()
+        participants.queryset = staff_users()
 
     def interaction_data(self) -> InteractionData:
         data = self.cleaned_data
@@ -310,12 +321,12 @@ class EventForm(VersionedForm):
         )
 
 
-class GMSParticipantForm(forms.Form):
-    """Someone from GMS, for the GMS party (region or university) they came for."""
+class StaffParticipantForm(forms.Form):
+    """Someone from the infrastructure, for the party (region or university) they came for."""
 
-    user = UserChoiceField(label=_("Person from GMS"), queryset=User.objects.none())
+    user = UserChoiceField(label=_("Person from the infrastructure"), queryset=User.objects.none())
     organisation = forms.ModelChoiceField(
-        label=_("For the GMS party"),
+        label=_("For the infrastructure party"),
         queryset=Organisation.objects.none(),
         required=False,
         help_text=_("Their own organisation when left empty."),
@@ -324,16 +335,16 @@ class GMSParticipantForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user: Any = self.fields["user"]
-        user.queryset = gms_users().select_related("organisation")
+        user.queryset = staff_users().select_related("organisation")
         organisation: Any = self.fields["organisation"]
-        organisation.queryset = Organisation.objects.gms_parties()
+        organisation.queryset = Organisation.objects.infrastructure_parties()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user = data.get("user")
         if user is not None and data.get("organisation") is None:
             if user.organisation is None:
-                self.add_error("organisation", _("Choose the GMS party they came for."))
+                self.add_error("organisation", _("Choose the infrastructure party they came for."))
             else:
                 data["organisation"] = user.organisation
         return data
@@ -342,7 +353,7 @@ class GMSParticipantForm(forms.Form):
 class CompanyParticipantForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.exclude(is_gms_party=True),
+        queryset=Organisation.objects.exclude(is_infrastructure_party=True),
     )
     contact_email = forms.EmailField(
         label=_("Contact's e-mail"),
@@ -382,14 +393,17 @@ class MergeForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV or Excel (.xlsx), at most 10 MB, with the columns of the template."),
+        help_text=_("CSV or Excel (.xlsx), at most 30 MB, with the columns of the template."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > importing.MAX_BYTES:
-            raise ValidationError(_("The file is larger than 10 MB."))
+            raise ValidationError(
+                _("The file is larger than %(size)s MB.")
+                % {"size": importing.MAX_BYTES // (1024 * 1024)}
+            )
         if not upload.name.lower().endswith(importing.EXTENSIONS):
             raise ValidationError(_("Upload a CSV file or an Excel workbook (.xlsx)."))
         return upload

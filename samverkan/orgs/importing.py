@@ -6,18 +6,22 @@ caller's transaction, in batches that record their history, so a failure anywher
 nothing behind.
 """
 
+import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import EmailValidator, URLValidator
 from django.db.models import Model, Q
 from django.db.models.functions import Lower
@@ -46,13 +50,26 @@ COLUMNS = (
 )
 CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone", "contact_title")
 EXTENSIONS = (".csv", ".xlsx")
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_BYTES = 30 * 1024 * 1024
+MAX_ROWS = 200_000
+# An Excel workbook is a zip of XML files: a small one can unpack to gigabytes (a "zip
+# bomb"). These bound what reading it may unpack, however it was made.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_PACKING_RATIO = 100
+MAX_COLUMNS = 40
+# Longer than any field the import fills; a longer cell refuses its row, and only this much
+# of it is kept for the preview.
+MAX_CELL = 1000
 # Above this many rows the worker imports the file and the page shows its progress.
 WORKER_THRESHOLD = 300
 BATCH = 250
 # Lookups go to the database in chunks well below every backend's limit on parameters.
 CHUNK = 500
+# Rows are cleaned and planned this many at a time, so memory does not grow with the file.
+PLAN_CHUNK = 5000
+# The stored preview: the first rows and the refused ones, never the whole of a long file.
+PREVIEW_ROWS = 200
+PREVIEW_REFUSED = 1000
 
 CREATE, UPDATE, REFUSE = "create", "update", "refuse"
 
@@ -62,15 +79,16 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # --- Reading ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     line: int  # as a spreadsheet numbers it: the headings are line 1
     values: dict[str, str]
+    overlong: tuple[str, ...] = ()  # columns whose cell was longer than MAX_CELL
 
 
 def _header(value: Any) -> str:
     """A column heading as its name: "Contact e-mail" is contact_email."""
-    text = str(value or "").strip().lower().replace("e-mail", "email")
+    text = str(value or "").strip()[:MAX_CELL].lower().replace("e-mail", "email")
     return re.sub(r"[\s\-]+", "_", text)
 
 
@@ -82,45 +100,116 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _csv_lines(data: bytes) -> Iterator[list[str]]:
+def _size(file: IO[bytes]) -> int:
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return size
+
+
+def _encoding(file: IO[bytes]) -> str:
+    """UTF-8 when the whole file decodes as such, else Excel's "CSV" on Windows."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = data.decode("utf-8-sig")
+        while chunk := file.read(1024 * 1024):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        encoding = "utf-8-sig"
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        encoding = "cp1252"
+    file.seek(0)
+    return encoding
 
 
-def _xlsx_lines(data: bytes) -> Iterator[list[Any]]:
+def _csv_lines(file: IO[bytes]) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(file, encoding=_encoding(file), errors="replace", newline="")
+    try:
+        first = text.readline()
+        delimiter = max((",", ";", "\t"), key=first.count)
+        yield from csv.reader(itertools.chain([first], text), delimiter=delimiter)
+    finally:
+        with contextlib.suppress(ValueError):  # already closed by the caller
+            text.detach()  # else closing the wrapper would close the caller's file
+
+
+def _check_zip(file: IO[bytes]) -> None:
+    """Refuse a workbook that unpacks to far more than it weighs, before unpacking it."""
+    unreadable = ValidationError(_("The file is not a readable Excel workbook."))
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise unreadable from error
+    finally:
+        file.seek(0)
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES or any(
+        m.file_size > 1024 * 1024 and m.file_size > MAX_PACKING_RATIO * max(m.compress_size, 1)
+        for m in members
+    ):
+        raise ValidationError(
+            _("The workbook unpacks to far more data than a list of organisations holds.")
+        )
+
+
+def _xlsx_lines(file: IO[bytes]) -> Iterator[Sequence[Any]]:
     from openpyxl import load_workbook
 
+    _check_zip(file)
+    unreadable = _("The file is not a readable Excel workbook.")
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValidationError(_("The file is not a readable Excel workbook.")) from error
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception as error:  # a broken workbook fails in many ways, all the sender's
+        raise ValidationError(unreadable) from error
     try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
+        if not book.worksheets:
+            raise ValidationError(unreadable)
+        # Read row by row, never more columns than an import has.
+        rows = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # broken XML inside the sheet, met while reading it
+                raise ValidationError(unreadable) from error
+            yield row
     finally:
         book.close()
 
 
-def read_rows(data: bytes, filename: str) -> list[SourceRow]:
-    """The file's rows by column name; unknown columns are ignored, blank rows skipped."""
-    extension = PurePath(filename).suffix.lower()
-    if extension not in EXTENSIONS:
+def open_file(file: IO[bytes] | File | bytes, filename: str) -> IO[bytes]:
+    """The upload as a file to read rows from, once its name and size are acceptable."""
+    if PurePath(filename).suffix.lower() not in EXTENSIONS:
         raise ValidationError(_("Upload a CSV file or an Excel workbook (.xlsx)."))
-    if len(data) > MAX_BYTES:
-        raise ValidationError(_("The file is larger than 10 MB."))
-    lines: Iterable[Sequence[Any]] = _csv_lines(data) if extension == ".csv" else _xlsx_lines(data)
-    rows: list[SourceRow] = []
+    if isinstance(file, bytes):
+        file = io.BytesIO(file)
+    while isinstance(file, File):  # Django's wrappers, down to the file they hold
+        if file.file is None:
+            raise ValidationError(_("The file is empty."))
+        file = file.file
+    if _size(file) > MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(size)s MB.") % {"size": MAX_BYTES // (1024 * 1024)}
+        )
+    return file
+
+
+def read_rows(file: IO[bytes] | File | bytes, filename: str) -> Iterator[SourceRow]:
+    """The file's rows by column name, one at a time; unknown columns are ignored, blank
+    rows skipped. Raises ValidationError, possibly part-way, for a file it cannot read."""
+    file = open_file(file, filename)
+    extension = PurePath(filename).suffix.lower()
+    lines: Iterable[Sequence[Any]] = _csv_lines(file) if extension == ".csv" else _xlsx_lines(file)
+    return _rows(lines)
+
+
+def _rows(lines: Iterable[Sequence[Any]]) -> Iterator[SourceRow]:
     headers: list[str] | None = None
+    count = 0
     try:
         for number, line in enumerate(lines, start=1):
             if headers is None:
-                headers = [_header(cell) for cell in line]
+                headers = [_header(cell) for cell in line[:MAX_COLUMNS]]
                 missing = [c for c in ("organisation_name",) if c not in headers]
                 if missing:
                     raise ValidationError(
@@ -128,23 +217,27 @@ def read_rows(data: bytes, filename: str) -> list[SourceRow]:
                         % {"columns": ", ".join(missing)}
                     )
                 continue
-            values = {
-                name: _text(cell)
-                for name, cell in zip(headers, line, strict=False)
-                if name in COLUMNS
-            }
+            values = dict.fromkeys(COLUMNS, "")
+            overlong: list[str] = []
+            for name, cell in zip(headers, line, strict=False):
+                if name in values:
+                    text = _text(cell)
+                    if len(text) > MAX_CELL:
+                        text = text[:MAX_CELL]
+                        overlong.append(name)
+                    values[name] = text
             if not any(values.values()):
                 continue
-            if len(rows) >= MAX_ROWS:
+            count += 1
+            if count > MAX_ROWS:
                 raise ValidationError(
                     _("The file has more than %(max)s rows; split it.") % {"max": MAX_ROWS}
                 )
-            rows.append(SourceRow(number, {c: values.get(c, "") for c in COLUMNS}))
+            yield SourceRow(number, values, tuple(overlong))
     except csv.Error as error:
         raise ValidationError(_("The file is not a readable CSV file.")) from error
     if headers is None:
         raise ValidationError(_("The file is empty."))
-    return rows
 
 
 def template_csv() -> str:
@@ -186,7 +279,7 @@ def _choices_by_text(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
     return found
 
 
-@dataclass
+@dataclass(slots=True)
 class Cleaned:
     name: str = ""
     number: str = ""
@@ -230,9 +323,19 @@ def _too_long(errors: list[str], label: str, value: str, limit: int) -> None:
         )
 
 
-def clean_row(values: dict[str, str], kinds: dict[str, str], bases: dict[str, str]) -> Cleaned:
+def clean_row(
+    values: dict[str, str],
+    kinds: dict[str, str],
+    bases: dict[str, str],
+    overlong: Sequence[str] = (),
+) -> Cleaned:
     row = Cleaned()
     errors = row.errors
+    for column in overlong:
+        errors.append(
+            _("The column %(column)s holds more than %(limit)s characters.")
+            % {"column": column, "limit": MAX_CELL}
+        )
     row.name = values["organisation_name"]
     _too_long(errors, _("The organisation name"), row.name, 200)
 
@@ -304,7 +407,7 @@ def clean_row(values: dict[str, str], kinds: dict[str, str], bases: dict[str, st
 # --- Planning against the database --------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedRow:
     line: int
     action: str
@@ -345,17 +448,17 @@ class PlannedRow:
         }
 
 
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = list(values)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    items = iter(values)
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
 
 
 class _Known:
     """Organisations and contacts the file mentions that are already in the database,
     fetched in a few queries whatever the length of the file."""
 
-    def __init__(self, rows: Sequence[Cleaned]) -> None:
+    def __init__(self, rows: Sequence[Cleaned], also: Iterable[int] = ()) -> None:
         numbers = {r.number for r in rows if r.number}
         foreign = {r.foreign_identifier for r in rows if r.foreign_identifier}
         names = {r.name for r in rows if r.name and not r.number and not r.foreign_identifier}
@@ -379,7 +482,7 @@ class _Known:
             o.pk
             for o in [*self.by_number.values(), *self.by_foreign.values()]
             + [o for found in self.by_name.values() for o in found]
-        }
+        } | set(also)
         emails = {r.email for r in rows if r.email}
         self.contacts: dict[tuple[int, str], Contact] = {}
         for chunk in _chunks(org_ids):
@@ -420,69 +523,105 @@ _ORG_LABELS = {
 }
 
 
-def plan(source: Sequence[SourceRow]) -> list[PlannedRow]:
-    """Per row: create, update or refuse, with the reasons and the changes."""
+def plan(source: Iterable[SourceRow]) -> list[PlannedRow]:
+    """Per row: create, update or refuse, with the reasons and the changes.
+
+    The rows are cleaned and looked up a chunk at a time: what the database knows is
+    fetched for each chunk, what earlier rows of the file said is kept for the whole file.
+    """
     kinds = _choices_by_text(Organisation.Kind.choices)
     bases = _choices_by_text(Contact.LegalBasis.choices)
-    cleaned = [clean_row(row.values, kinds, bases) for row in source]
-    known = _Known([c for c in cleaned if not c.errors])
     file_orgs: dict[tuple[str, ...], _FileOrganisation] = {}
     file_names: dict[str, tuple[str, ...]] = {}
     file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
     file_contacts: dict[tuple[tuple[str, ...], str], int] = {}
-    planned = []
-    for source_row, row in zip(source, cleaned, strict=True):
-        item = PlannedRow(source_row.line, REFUSE, row)
-        planned.append(item)
-        if row.errors:
-            item.reasons = row.errors
-            continue
-        key = row.key
-        if key[0] == "name" and key not in file_orgs and row.name.lower() in file_names:
-            key = file_names[row.name.lower()]  # named earlier in the file with its number
-        item.org_key = key
-        state = file_orgs.get(key)
-        if state is None:
-            existing, refusal = known.organisation(row)
-            if refusal:
-                item.reasons = [refusal]
-                continue
-            state = _FileOrganisation(existing)
-        item.reasons = _plan_organisation(item, state, known, file_foreign)
-        if item.reasons:
-            continue
-        if row.has_contact:
-            earlier = file_contacts.get((key, row.email))
-            if earlier:
-                item.reasons = [_("Duplicate of row %(line)s.") % {"line": earlier}]
-                continue
-            item.reasons = _plan_contact(item, known)
-            if item.reasons:
-                continue
-        if item.creates_org or item.creates_contact:
-            item.action = CREATE
-        elif item.org_changes or item.contact_changes:
-            item.action = UPDATE
-        elif state.first_line:
-            item.reasons = [_("Duplicate of row %(line)s.") % {"line": state.first_line}]
-            continue
-        else:
-            item.reasons = [_("Already present: nothing to change.")]
-            continue
-        # The row is accepted: later rows see what it adds.
-        if not state.first_line:
-            state.first_line = item.line
-            file_orgs[key] = state
-            if row.name:
-                file_names.setdefault(row.name.lower(), key)
-        for name, value in row.organisation_values().items():
-            if value and name not in state.values:
-                state.values[name], state.lines[name] = value, item.line
-        if row.foreign_identifier:
-            file_foreign[(row.country, row.foreign_identifier)] = (item.line, key)
-        if row.has_contact:
-            file_contacts[(key, row.email)] = item.line
+    planned: list[PlannedRow] = []
+    rows = iter(source)
+    while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
+        cleaned = [clean_row(row.values, kinds, bases, row.overlong) for row in chunk]
+        lines = [row.line for row in chunk]
+        del chunk
+        valid = [c for c in cleaned if not c.errors]
+        # Organisations earlier chunks found, which rows of this one may name again.
+        earlier = {
+            state.existing.pk
+            for c in valid
+            if (state := file_orgs.get(_file_key(c, file_orgs, file_names))) and state.existing
+        }
+        known = _Known(valid, also=earlier)
+        for line, row in zip(lines, cleaned, strict=True):
+            item = PlannedRow(line, REFUSE, row)
+            planned.append(item)
+            _plan_row(item, known, file_orgs, file_names, file_foreign, file_contacts)
     return planned
+
+
+def _file_key(
+    row: Cleaned,
+    file_orgs: dict[tuple[str, ...], "_FileOrganisation"],
+    file_names: dict[str, tuple[str, ...]],
+) -> tuple[str, ...]:
+    key = row.key
+    if key[0] == "name" and key not in file_orgs and row.name.lower() in file_names:
+        key = file_names[row.name.lower()]  # named earlier in the file with its number
+    return key
+
+
+def _plan_row(
+    item: PlannedRow,
+    known: "_Known",
+    file_orgs: dict[tuple[str, ...], "_FileOrganisation"],
+    file_names: dict[str, tuple[str, ...]],
+    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]],
+    file_contacts: dict[tuple[tuple[str, ...], str], int],
+) -> None:
+    row = item.cleaned
+    if row.errors:
+        item.reasons = row.errors
+        return
+    key = _file_key(row, file_orgs, file_names)
+    item.org_key = key
+    state = file_orgs.get(key)
+    if state is None:
+        existing, refusal = known.organisation(row)
+        if refusal:
+            item.reasons = [refusal]
+            return
+        state = _FileOrganisation(existing)
+    item.reasons = _plan_organisation(item, state, known, file_foreign)
+    if item.reasons:
+        return
+    if row.has_contact:
+        earlier = file_contacts.get((key, row.email))
+        if earlier:
+            item.reasons = [_("Duplicate of row %(line)s.") % {"line": earlier}]
+            return
+        item.reasons = _plan_contact(item, known)
+        if item.reasons:
+            return
+    if item.creates_org or item.creates_contact:
+        item.action = CREATE
+    elif item.org_changes or item.contact_changes:
+        item.action = UPDATE
+    elif state.first_line:
+        item.reasons = [_("Duplicate of row %(line)s.") % {"line": state.first_line}]
+        return
+    else:
+        item.reasons = [_("Already present: nothing to change.")]
+        return
+    # The row is accepted: later rows see what it adds.
+    if not state.first_line:
+        state.first_line = item.line
+        file_orgs[key] = state
+        if row.name:
+            file_names.setdefault(row.name.lower(), key)
+    for name, value in row.organisation_values().items():
+        if value and name not in state.values:
+            state.values[name], state.lines[name] = value, item.line
+    if row.foreign_identifier:
+        file_foreign[(row.country, row.foreign_identifier)] = (item.line, key)
+    if row.has_contact:
+        file_contacts[(key, row.email)] = item.line
 
 
 def _plan_organisation(
@@ -577,14 +716,34 @@ def _plan_contact(item: PlannedRow, known: _Known) -> list[str]:
 
 def summarise(planned: Sequence[PlannedRow]) -> dict[str, Any]:
     counts = {CREATE: 0, UPDATE: 0, REFUSE: 0}
+    signature = hashlib.sha256()
     for item in planned:
         counts[item.action] += 1
-    signature = json.dumps([item.signature() for item in planned], default=str)
+        signature.update(json.dumps(item.signature(), default=str).encode())
+        signature.update(b"\n")
     return {
         **counts,
         "rows": len(planned),
-        "signature": hashlib.sha256(signature.encode()).hexdigest(),
+        "signature": signature.hexdigest(),
+        "preview_rows": PREVIEW_ROWS,
     }
+
+
+def preview(planned: Sequence[PlannedRow]) -> list[dict[str, Any]]:
+    """What the preview page shows and the job stores: the first rows and the refused
+    ones, up to a bound, so a long file never makes a huge record."""
+    shown: list[dict[str, Any]] = []
+    refused = 0
+    for index, item in enumerate(planned):
+        if index < PREVIEW_ROWS:
+            shown.append(item.preview())
+            refused += item.action == REFUSE
+        elif item.action == REFUSE and refused < PREVIEW_REFUSED:
+            shown.append(item.preview())
+            refused += 1
+        elif refused >= PREVIEW_REFUSED:
+            break
+    return shown
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -597,45 +756,25 @@ def apply(
     reason: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write what the plan says; call inside a transaction, which a failure rolls back."""
+    """Write what the plan says; call inside a transaction, which a failure rolls back.
+
+    Records are built and written a batch at a time, so memory holds ids, not the
+    records of the whole file."""
     now = timezone.now()
     rows = [p for p in planned if p.action != REFUSE]
-    existing_ids = {p.org_id for p in rows if p.org_id}
-    existing = Organisation.objects.select_for_update().in_bulk(list(existing_ids))
-    new_orgs: dict[tuple[str, ...], Organisation] = {}
-    changed_orgs: dict[int, Organisation] = {}
+    creating: dict[tuple[str, ...], PlannedRow] = {}
+    later_values: dict[tuple[str, ...], dict[str, str]] = {}
+    changed_orgs: dict[int, dict[str, str]] = {}
     for item in rows:
-        row = item.cleaned
         if item.creates_org:
-            new_orgs[item.org_key] = Organisation(
-                name=row.name,
-                kind=row.kind or Organisation.Kind.COMPANY,
-                organisation_number=row.number,
-                foreign_identifier=row.foreign_identifier,
-                country=row.country,
-                website=row.website,
-            )
+            creating[item.org_key] = item
         elif item.org_changes and item.org_id:
-            org = existing[item.org_id]
-            for name, value in item.org_changes.items():
-                setattr(org, name, value)
-            if item.org_id not in changed_orgs:
-                org.version += 1
-                org.updated_at = now
-            changed_orgs[item.org_id] = org
+            changed_orgs.setdefault(item.org_id, {}).update(item.org_changes)
         elif item.org_changes:  # what a later row adds to an organisation the file creates
-            for name, value in item.org_changes.items():
-                setattr(new_orgs[item.org_key], name, value)
-
-    new_contacts: list[Contact] = []
-    contact_ids = [p.contact_id for p in rows if p.contact_changes and p.contact_id]
-    known_contacts = Contact.objects.select_for_update().in_bulk(contact_ids)
-    changed_contacts: list[Contact] = []
-    total = (
-        len(new_orgs)
-        + len(changed_orgs)
-        + sum(1 for p in rows if p.creates_contact or p.contact_changes)
-    )
+            later_values.setdefault(item.org_key, {}).update(item.org_changes)
+    new_contacts = [p for p in rows if p.creates_contact]
+    changed_contacts = [p for p in rows if p.contact_changes and p.contact_id]
+    total = len(creating) + len(changed_orgs) + len(new_contacts) + len(changed_contacts)
     done = 0
 
     def step(count: int) -> None:
@@ -646,30 +785,50 @@ def apply(
 
     history = {"default_user": actor, "default_change_reason": reason}
 
-    def create(model: type[Model], objects: list[Any]) -> None:
-        for start in range(0, len(objects), BATCH):
-            batch = objects[start : start + BATCH]
-            bulk_create_with_history(batch, model, **history)
-            step(len(batch))
+    # Organisations the rows name that exist already stay as they are until we are done.
+    for ids in _chunks({p.org_id for p in rows if p.org_id}):
+        list(Organisation.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
 
-    def update(model: type[Model], objects: list[Any], fields: set[str]) -> None:
-        names = sorted(fields | {"version", "updated_at"})
-        for start in range(0, len(objects), BATCH):
-            batch = objects[start : start + BATCH]
-            bulk_update_with_history(batch, model, names, **history)
-            step(len(batch))
+    org_ids: dict[tuple[str, ...], int] = {}
+    for batch in _chunks(creating.items(), BATCH):
+        organisations = []
+        for key, item in batch:
+            row = item.cleaned
+            organisation = Organisation(
+                name=row.name,
+                kind=row.kind or Organisation.Kind.COMPANY,
+                organisation_number=row.number,
+                foreign_identifier=row.foreign_identifier,
+                country=row.country,
+                website=row.website,
+            )
+            for name, value in later_values.get(key, {}).items():
+                setattr(organisation, name, value)
+            organisations.append(organisation)
+        created = bulk_create_with_history(organisations, Organisation, **history)
+        for (key, _item), organisation in zip(batch, created, strict=True):
+            org_ids[key] = organisation.pk
+        step(len(batch))
 
-    create(Organisation, list(new_orgs.values()))
-    update(Organisation, list(changed_orgs.values()), {n for p in rows for n in p.org_changes})
+    org_fields = sorted({n for changes in changed_orgs.values() for n in changes})
+    for ids in _chunks(changed_orgs, BATCH):
+        organisations = list(Organisation.objects.filter(pk__in=ids))
+        for organisation in organisations:
+            for name, value in changed_orgs[organisation.pk].items():
+                setattr(organisation, name, value)
+            organisation.version += 1
+            organisation.updated_at = now
+        _update(organisations, Organisation, org_fields, history)
+        step(len(organisations))
 
-    for item in rows:
-        row = item.cleaned
-        if item.creates_contact:
-            # The organisation is in the database, or created above by this or an earlier row.
-            org = existing[item.org_id] if item.org_id else new_orgs[item.org_key]
-            new_contacts.append(
+    for batch in _chunks(new_contacts, BATCH):
+        contacts = []
+        for item in batch:
+            row = item.cleaned
+            contacts.append(
                 Contact(
-                    organisation=org,
+                    # In the database already, or created above by this or an earlier row.
+                    organisation_id=item.org_id or org_ids[item.org_key],
                     name=row.contact_name,
                     email=row.email,
                     phone=row.phone,
@@ -677,18 +836,30 @@ def apply(
                     legal_basis=row.legal_basis or Contact.LegalBasis.LEGITIMATE_INTEREST,
                 )
             )
-        elif item.contact_changes and item.contact_id:
-            contact = known_contacts[item.contact_id]
+        bulk_create_with_history(contacts, Contact, **history)
+        step(len(batch))
+
+    contact_fields = sorted({n for p in changed_contacts for n in p.contact_changes})
+    for batch in _chunks(changed_contacts, BATCH):
+        found = Contact.objects.select_for_update().in_bulk([p.contact_id for p in batch])
+        contacts = []
+        for item in batch:
+            contact = found[item.contact_id]
             for name, value in item.contact_changes.items():
                 setattr(contact, name, value)
             contact.version += 1
             contact.updated_at = now
-            changed_contacts.append(contact)
-    create(Contact, new_contacts)
-    update(Contact, changed_contacts, {n for p in rows for n in p.contact_changes})
+            contacts.append(contact)
+        _update(contacts, Contact, contact_fields, history)
+        step(len(batch))
     return {
-        "organisations_created": len(new_orgs),
+        "organisations_created": len(creating),
         "organisations_updated": len(changed_orgs),
         "contacts_created": len(new_contacts),
         "contacts_updated": len(changed_contacts),
     }
+
+
+def _update(objects: list[Any], model: type[Model], fields: list[str], history: Any) -> None:
+    names = sorted({*fields, "version", "updated_at"})
+    bulk_update_with_history(objects, model, names, **history)

@@ -1,5 +1,6 @@
-"""Committee pages (public) and the industry network (GMS only): thin views over
-`actions.py`. Coordinators and administrators write; viewers and committee members read."""
+"""Committee pages (public) and the industry network (the infrastructure's people only):
+thin views over `actions.py`. Coordinators and administrators write; viewers and committee
+members read."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,8 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,13 +30,13 @@ from .forms import (
     CompanyParticipantForm,
     ContactForm,
     EventForm,
-    GMSParticipantForm,
     ImportUploadForm,
     InteractionForm,
     MembershipForm,
     MergeForm,
     OrganisationForm,
     SearchForm,
+    StaffParticipantForm,
     apply_errors,
 )
 from .models import (
@@ -157,7 +159,7 @@ def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
 
 
 @role_required(*READ)
-def organisation_list(request: AuthedRequest) -> HttpResponse:
+def organisation_list(request: AuthedRequest) -> HttpResponseBase:
     filterset = _organisation_rows(request)
     fmt = requested_format(request)
     if fmt:
@@ -176,6 +178,17 @@ def organisation_list(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# A large company's page shows its latest records, not all of them (thousands, for some).
+LATEST_SHOWN = 20
+CONTACTS_SHOWN = 50
+
+
+def _latest(queryset: QuerySet, n: int = LATEST_SHOWN) -> tuple[list[Any], bool]:
+    """The first n rows, and whether there are more, in one query."""
+    rows = list(queryset[: n + 1])
+    return rows[:n], len(rows) > n
+
+
 @role_required(*READ)
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     from samverkan.agreements.models import Agreement
@@ -191,9 +204,30 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     interactions = organisation.interactions.select_related("created_by", "event").prefetch_related(
         Prefetch("contacts", queryset=Contact.objects.order_by("name")), "participants"
     )
+    inquiries, more_inquiries = _latest(
+        Inquiry.objects.visible_to(user)
+        .filter(organisation=organisation)
+        .order_by("-created_at", "-pk")
+    )
+    related, more_collaborations = _latest(
+        collaborations.filter(Exists(party_role))
+        .annotate(party_role=party_role.values("role")[:1])
+        .order_by("-created_at", "-pk")
+    )
+    agreements, more_agreements = _latest(
+        Agreement.objects.filter(parties=organisation, collaboration__in=collaborations)
+        .select_related("collaboration")
+        .order_by("-created_at", "-pk")
+    )
+    events, more_events = _latest(
+        Event.objects.filter(
+            Exists(EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation))
+        ).order_by("-date", "-pk")
+    )
+    contacts, more_contacts = _latest(organisation.contacts.order_by("name", "pk"), CONTACTS_SHOWN)
     context: dict[str, Any] = {
         "organisation": organisation,
-        "contacts": list(organisation.contacts.order_by("name", "pk")),
+        "contacts": contacts,
         "memberships": list(
             organisation.memberships.select_related("association").order_by("association__name")
         ),
@@ -202,28 +236,19 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         if organisation.kind == Organisation.Kind.ASSOCIATION
         else [],
-        "inquiries": list(
-            Inquiry.objects.visible_to(user)
-            .filter(organisation=organisation)
-            .order_by("-created_at", "-pk")
-        ),
-        "collaborations": list(
-            collaborations.filter(Exists(party_role))
-            .annotate(party_role=party_role.values("role")[:1])
-            .order_by("-created_at", "-pk")
-        ),
-        "agreements": list(
-            Agreement.objects.filter(parties=organisation, collaboration__in=collaborations)
-            .select_related("collaboration")
-            .order_by("-created_at", "-pk")
-        ),
-        "events": list(
-            Event.objects.filter(
-                Exists(
-                    EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation)
-                )
-            ).order_by("-date", "-pk")
-        ),
+        "inquiries": inquiries,
+        "collaborations": related,
+        "agreements": agreements,
+        "events": events,
+        "more": {
+            "contacts": more_contacts,
+            "inquiries": more_inquiries,
+            "collaborations": more_collaborations,
+            "agreements": more_agreements,
+            "events": more_events,
+        },
+        "shown": LATEST_SHOWN,
+        "contacts_shown": CONTACTS_SHOWN,
         "interactions": paginate(request, interactions),
         "can_write": user.has_role(*WRITE),
     }
@@ -484,7 +509,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 
 @role_required(*READ)
-def event_list(request: AuthedRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponseBase:
     queryset = Event.objects.annotate(
         participant_count=Count("participants", distinct=True),
         company_count=Count(
@@ -517,12 +542,12 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "event": event,
         "committees": list(event.committees.all()),
-        "gms_participants": [p for p in participants if p.user_id],
+        "staff_participants": [p for p in participants if p.user_id],
         "company_participants": [p for p in participants if not p.user_id],
         "can_write": request.user.has_role(*WRITE),
     }
     if context["can_write"]:
-        context["gms_form"] = GMSParticipantForm(prefix="gms")
+        context["staff_form"] = StaffParticipantForm(prefix="staff")
         context["company_form"] = CompanyParticipantForm(prefix="company")
     return render(request, "orgs/event_detail.html", context)
 
@@ -563,21 +588,21 @@ def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required(*WRITE)
 def participant_add(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    if request.POST.get("from") == "gms":
-        gms = GMSParticipantForm(request.POST, prefix="gms")
-        if gms.is_valid():
+    if request.POST.get("from") == "staff":
+        staff = StaffParticipantForm(request.POST, prefix="staff")
+        if staff.is_valid():
             _run(
                 request,
                 lambda: actions.do_add_event_participant(
                     request.user,
                     event,
-                    organisation=gms.cleaned_data["organisation"],
-                    user=gms.cleaned_data["user"],
+                    organisation=staff.cleaned_data["organisation"],
+                    user=staff.cleaned_data["user"],
                 ),
                 _("The participant is added."),
             )
         else:
-            for errors in gms.errors.values():
+            for errors in staff.errors.values():
                 for error in errors:
                     messages.error(request, str(error))
     else:

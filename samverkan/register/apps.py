@@ -11,9 +11,11 @@ class RegisterConfig(AppConfig):
     def ready(self) -> None:
         from samverkan.core.periodic import register_periodic_job
 
+        from . import signals
         from .actions import publish_due_entries
 
         def job(today: datetime.date) -> dict[str, int]:
             return {"published": publish_due_entries(today)}
 
         register_periodic_job("publication", job)
+        signals.connect()

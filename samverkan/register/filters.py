@@ -1,10 +1,14 @@
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
 from . import search
@@ -15,6 +19,19 @@ SORTS = {
     "title": ("title", "pk"),
     "start": ("-start_date", "-pk"),
 }
+
+
+def companies_named(text: str, limit: int = 10) -> list[str]:
+    """Names of companies in the published register that contain the text."""
+    if len(text.strip()) < 2:
+        return []
+    return list(
+        companies_in_register()
+        .filter(name__icontains=text.strip())
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()[:limit]
+    )
 
 
 def companies_in_register(request: object = None) -> QuerySet:
@@ -37,19 +54,27 @@ class RegisterFilter(django_filters.FilterSet):
         to_field_name="slug",
         field_name="committees",
     )
-    gmc = django_filters.ModelChoiceFilter(
-        label=_("Genomic Medicine Center"),
-        queryset=GMC.objects.all(),
+    centre = django_filters.ModelChoiceFilter(
+        label=_("Regional centre"),
+        queryset=Centre.objects.all(),
         to_field_name="slug",
-        field_name="gmcs",
+        field_name="centres",
     )
     party = django_filters.ModelChoiceFilter(
         label=_("Region or university"),
-        queryset=Organisation.objects.gms_parties(),
+        queryset=Organisation.objects.infrastructure_parties(),
         field_name="organisations",
     )
+    # Typed, not chosen from a list: the register names thousands of companies.
+    company_name = django_filters.CharFilter(
+        label=_("Company"), field_name="companies_text", lookup_expr="icontains"
+    )
+    # A company by its id, for links and the API.
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=companies_in_register, field_name="organisations"
+        label=_("Company"),
+        queryset=companies_in_register,
+        field_name="organisations",
+        widget=forms.HiddenInput,
     )
     goal = django_filters.ModelChoiceFilter(
         label=_("Goal"), queryset=Goal.objects.all(), to_field_name="number", field_name="goals"
@@ -66,7 +91,31 @@ class RegisterFilter(django_filters.FilterSet):
 
     class Meta:
         model = RegisterEntry
-        fields = ["q", "kind", "status", "committee", "gmc", "party", "company", "goal", "year"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "committee",
+            "centre",
+            "party",
+            "company_name",
+            "company",
+            "goal",
+            "year",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form.fields["company_name"].widget.attrs.update(
+            {
+                "list": "company-names",
+                "autocomplete": "off",
+                "hx-get": reverse("register:companies"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#company-names",
+                "hx-swap": "innerHTML",
+            }
+        )
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.apply(queryset, value)

@@ -12,6 +12,7 @@ class RegisterEntry(models.Model):
     class State(models.TextChoices):
         PREVIEW = "preview", _("Preview for the parties")
         PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     collaboration = models.OneToOneField(
         "collaborations.Collaboration", on_delete=models.CASCADE, related_name="register_entry"
@@ -28,7 +29,7 @@ class RegisterEntry(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    parties_text = models.TextField(_("GMS parties"), blank=True)
+    parties_text = models.TextField(_("infrastructure parties"), blank=True)
     companies_text = models.TextField(_("companies"), blank=True)
     organisations = models.ManyToManyField(
         "orgs.Organisation", verbose_name=_("parties"), blank=True, related_name="register_entries"
@@ -36,9 +37,9 @@ class RegisterEntry(models.Model):
     committees = models.ManyToManyField(
         "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="register_entries"
     )
-    gmcs = models.ManyToManyField(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Centers"),
+    centres = models.ManyToManyField(
+        "orgs.Centre",
+        verbose_name=_("regional centres"),
         blank=True,
         related_name="register_entries",
     )
@@ -46,6 +47,14 @@ class RegisterEntry(models.Model):
         "strategy.Goal", verbose_name=_("goals"), blank=True, related_name="register_entries"
     )
     funding = models.JSONField(_("joint funding"), default=list, blank=True)
+    withheld = models.JSONField(
+        _("withheld fields"),
+        default=dict,
+        blank=True,
+        help_text=_("Public field → the reason category it is withheld for."),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True)
     search_document = models.TextField(editable=False, blank=True)
 
     objects = RegisterEntryQuerySet.as_manager()
@@ -67,6 +76,10 @@ class RegisterEntry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("register:entry", args=[self.collaboration_id])
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in {self.State.PUBLISHED, self.State.WITHDRAWN}
 
 
 class RegisterChange(models.Model):
@@ -104,6 +117,9 @@ class CorrectionRequest(models.Model):
     requested_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    requested_by_contact = models.ForeignKey(
+        "orgs.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     text = models.TextField(_("what should be corrected"))
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -115,3 +131,35 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collaboration_id}: {self.text[:40]}"
+
+
+class RegisterConfirmation(models.Model):
+    """A party confirms the preview of its entry, signed in or through its personal link."""
+
+    collaboration = models.ForeignKey(
+        "collaborations.Collaboration",
+        on_delete=models.CASCADE,
+        related_name="register_confirmations",
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("for"), on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_by_contact = models.ForeignKey(
+        "orgs.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("register confirmation")
+        verbose_name_plural = _("register confirmations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "organisation"], name="unique_register_confirmation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration_id}: {self.organisation_id}"

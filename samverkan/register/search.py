@@ -12,7 +12,7 @@ vocabulary: trigram similarity on PostgreSQL, edit distance on SQLite.
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Length
 
 from samverkan.lib.text import stem, words
@@ -54,11 +54,14 @@ def similar_terms(word: str, limit: int = 3) -> list[str]:
     if len(word) < 4:
         return []
     if connection.vendor == "postgresql":
+        from django.contrib.postgres.lookups import TrigramSimilar
         from django.contrib.postgres.search import TrigramSimilarity
 
+        # The % operator (similarity of at least pg_trgm's threshold, 0.3) can use the
+        # trigram index; a filter on the similarity's value would compute it for every term.
         return list(
-            RegisterTerm.objects.annotate(similarity=TrigramSimilarity("term", word))
-            .filter(similarity__gte=0.3)
+            RegisterTerm.objects.filter(TrigramSimilar(F("term"), word))
+            .annotate(similarity=TrigramSimilarity("term", word))
             .order_by("-similarity", "term")
             .values_list("term", flat=True)[:limit]
         )

@@ -10,28 +10,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from samverkan.accounts.models import READ_ALL_ROLES, STAFF_ROLES, Role, User
 from samverkan.collaborations.access import get_collaboration_for_user
+from samverkan.collaborations.links import request_for_token
+from samverkan.collaborations.models import PartyRequestPurpose
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
+from samverkan.core.models import Infrastructure
 from samverkan.core.pagination import paginate
 from samverkan.lib.spreadsheets import SafeDictWriter
 from samverkan.orgs.models import Committee
 
 from . import actions
-from .choices import PublicField
-from .filters import RegisterFilter
-from .forms import CorrectionForm, HiddenFieldsForm
+from . import cache as register_cache
+from .filters import RegisterFilter, companies_named
+from .forms import CorrectionForm, PartyCorrectionForm, WithdrawForm, WithheldFieldsForm
 from .models import RegisterEntry
 
 EXPORT_COLUMNS = [
@@ -42,10 +48,10 @@ EXPORT_COLUMNS = [
     "status",
     "start_date",
     "end_date",
-    "gms_parties",
+    "infrastructure_parties",
     "companies",
     "committees",
-    "gmcs",
+    "centres",
     "goals",
     "funding_applied",
     "funding_granted",
@@ -58,7 +64,7 @@ EXPORT_COLUMNS = [
 def published_entries() -> QuerySet[RegisterEntry]:
     return RegisterEntry.objects.published().prefetch_related(
         Prefetch("committees", queryset=Committee.objects.order_by("name_sv")),
-        "gmcs",
+        "centres",
         "goals",
     )
 
@@ -69,24 +75,41 @@ def filtered(request: HttpRequest) -> RegisterFilter:
 
 @public
 def entry_list(request: HttpRequest) -> HttpResponse:
-    filterset = filtered(request)
-    page = paginate(request, filterset.qs)
-    template = (
-        "register/list.html#results" if getattr(request, "htmx", False) else "register/list.html"
-    )
-    query = request.GET.urlencode()
-    response = render(request, template, {"filter": filterset, "page": page, "query": query})
+    def build() -> dict[str, str]:
+        filterset = filtered(request)
+        # The cards show no committee, centre or goal: no need to fetch them.
+        page = paginate(request, filterset.qs.prefetch_related(None))
+        context = {"filter": filterset, "page": page, "query": request.GET.urlencode()}
+        return {
+            part: render_to_string(f"register/list.html#{part}", context, request)
+            for part in ("filters", "results")
+        }
+
+    # The same for everyone, so rendered once until the register changes.
+    parts = register_cache.fragments(request, "list", build)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(parts["results"])
+    else:
+        safe = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - ours
+        response = render(request, "register/list.html", {"parts": safe})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@public
+def company_names(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the company search: the options of a datalist."""
+    names = companies_named(request.GET.get("company_name", ""))
+    return render(request, "register/_company_names.html", {"names": names})
 
 
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
     """A published entry for anyone; one in preview only for its parties and staff."""
     entry: RegisterEntry = get_object_or_404(
-        RegisterEntry.objects.prefetch_related("committees", "gmcs", "goals", "changes"),
+        RegisterEntry.objects.prefetch_related("committees", "centres", "goals", "changes"),
         collaboration_id=collaboration_id,
     )
-    if entry.state == RegisterEntry.State.PUBLISHED:
+    if entry.is_public:
         return entry
     user = request.user
     if isinstance(user, User) and user.is_active:
@@ -110,6 +133,76 @@ def entry(request: HttpRequest, collaboration_id: int) -> HttpResponse:
             collaboration=register_entry.collaboration,
         )
     return render(request, "register/entry.html", context)
+
+
+@require_POST
+@role_required(Role.COMPANY, *STAFF_ROLES)
+def confirm(request: AuthedRequest, collaboration_id: int) -> HttpResponse:
+    """A signed-in party confirms the preview for its organisation."""
+    register_entry = _entry_for(request, collaboration_id)
+    form = CorrectionForm(
+        request.POST, user=request.user, collaboration=register_entry.collaboration
+    )
+    form.fields["text"].required = False
+    if form.is_valid():
+        try:
+            actions.do_confirm_register_entry(
+                register_entry.collaboration,
+                form.cleaned_data["organisation"],
+                actor=request.user,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(
+                request, " ".join(getattr(error, "messages", [_("You may not do this.")]))
+            )
+        else:
+            messages.success(request, _("Thank you: the entry is confirmed."))
+    return redirect(register_entry)
+
+
+@public
+def party_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A party's contact person checks the preview through a personal link: confirm, or
+    ask for a correction, recorded as that contact."""
+    party_request = request_for_token(token)
+    if party_request is None or party_request.purpose != PartyRequestPurpose.CONFIRM_REGISTER:
+        return render(request, "collaborations/party_link_invalid.html", status=404)
+    register_entry = (
+        RegisterEntry.objects.prefetch_related("committees", "centres", "goals", "changes")
+        .filter(collaboration=party_request.collaboration)
+        .first()
+    )
+    if register_entry is None:
+        return render(request, "collaborations/party_link_invalid.html", status=404)
+    form = PartyCorrectionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "confirm":
+                actions.do_confirm_register_entry(
+                    party_request.collaboration,
+                    party_request.organisation,
+                    contact=party_request.contact,
+                )
+                messages.success(request, _("Thank you: the entry is confirmed."))
+            else:
+                actions.do_request_correction(
+                    party_request.collaboration,
+                    None,
+                    party_request.organisation,
+                    form.cleaned_data["text"],
+                    contact=party_request.contact,
+                )
+                messages.success(request, _("Your request for a correction is sent."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(request.path)
+    party_request.refresh_from_db()
+    return render(
+        request,
+        "register/party_link.html",
+        {"entry": register_entry, "party_request": party_request, "form": form},
+    )
 
 
 @require_POST
@@ -152,10 +245,10 @@ def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
         "status": entry.status,
         "start_date": entry.start_date.isoformat() if entry.start_date else "",
         "end_date": entry.end_date.isoformat() if entry.end_date else "",
-        "gms_parties": entry.parties_text,
+        "infrastructure_parties": entry.parties_text,
         "companies": entry.companies_text,
         "committees": ", ".join(c.slug for c in entry.committees.all()),
-        "gmcs": ", ".join(g.slug for g in entry.gmcs.all()),
+        "centres": ", ".join(g.slug for g in entry.centres.all()),
         "goals": ", ".join(str(g.number) for g in entry.goals.all()),
         "funding_applied": "; ".join(f"{v:.2f} {k}" for k, v in sorted(applied.items())),
         "funding_granted": "; ".join(f"{v:.2f} {k}" for k, v in sorted(granted.items())),
@@ -210,7 +303,7 @@ def export_json(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @public
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The filtered set as an Excel workbook, through the shared export helper."""
     columns = [Column(name, name) for name in EXPORT_COLUMNS]
     return export_response(
@@ -223,7 +316,11 @@ class RegisterFeed(Feed):
 
     feed_type = Atom1Feed
     title = gettext_lazy("Samverkan: collaborations in the transparency register")
-    subtitle = gettext_lazy("Collaborations between Genomic Medicine Sweden and industry.")
+
+    def subtitle(self) -> str:
+        return _("Collaborations between %(name)s and industry.") % {
+            "name": Infrastructure.current().name
+        }
 
     def link(self) -> str:
         return reverse("register:list")
@@ -255,28 +352,30 @@ feed = public(RegisterFeed())
 
 @role_required(*STAFF_ROLES)
 def manage(request: AuthedRequest, collaboration_id: int) -> HttpResponse:
-    """Coordinators decide what is published and start the publication."""
+    """Coordinators withhold what the reference data allows, see the correction period
+    and, for a collaboration that never really started, withdraw it with a reason."""
     collaboration = get_collaboration_for_user(request.user, collaboration_id)
     register_entry = RegisterEntry.objects.filter(collaboration=collaboration).first()
-    form = HiddenFieldsForm(
-        request.POST or None, initial={"hidden": collaboration.hidden_register_fields}
+    reasons = actions.withholding_reasons()
+    fields_form = WithheldFieldsForm(
+        request.POST if request.POST.get("action") == "fields" else None,
+        fields=actions.withholdable_fields(),
+        reasons=[(slug, actions.reason_label(slug, reasons)) for slug in reasons],
+        initial=collaboration.withheld_register_fields,
     )
+    withdraw_form = WithdrawForm(request.POST if request.POST.get("action") == "withdraw" else None)
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "fields" and form.is_valid():
-                actions.do_set_hidden_fields(
-                    collaboration, request.user, form.cleaned_data["hidden"]
-                )
+            if fields_form.is_bound and fields_form.is_valid():
+                actions.do_withhold_fields(collaboration, request.user, fields_form.withheld())
                 messages.success(request, _("The public fields are saved."))
-            elif action == "publish":
-                actions.do_start_publication(collaboration, request.user)
-                messages.success(
-                    request, _("The parties can now see the entry and ask for corrections.")
+            elif withdraw_form.is_bound and withdraw_form.is_valid():
+                actions.do_withdraw_from_register(
+                    collaboration, request.user, withdraw_form.cleaned_data["reason"]
                 )
-            elif action == "unpublish":
-                actions.do_unpublish(collaboration, request.user)
-                messages.success(request, _("The collaboration is removed from the register."))
+                messages.success(request, _("The entry is withdrawn; a public stub remains."))
+            else:
+                messages.error(request, _("Check the form."))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -287,8 +386,14 @@ def manage(request: AuthedRequest, collaboration_id: int) -> HttpResponse:
         {
             "collaboration": collaboration,
             "entry": register_entry,
-            "form": form,
-            "fields": PublicField.choices,
-            "corrections": collaboration.corrections.select_related("organisation", "requested_by"),
+            "fields_form": fields_form,
+            "withdraw_form": withdraw_form,
+            "may_withdraw": register_entry is not None
+            and register_entry.state != RegisterEntry.State.WITHDRAWN
+            and collaboration.never_really_started(),
+            "corrections": collaboration.corrections.select_related(
+                "organisation", "requested_by", "requested_by_contact"
+            ),
+            "confirmations": collaboration.register_confirmations.select_related("organisation"),
         },
     )

@@ -8,6 +8,7 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_home, name="home"),
+    path("counts/", views.nav_counts, name="nav_counts"),
     path("link/", views.request_link, name="request_link"),
     path("link-requests/", views.link_request_list, name="link_requests"),
     path("link-requests/<int:pk>/", views.link_request, name="link_request"),

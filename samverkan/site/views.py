@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,6 +66,30 @@ def _latest(queryset: Any) -> tuple[list[Any], bool]:
     return rows[:HOME_ROWS], len(rows) > HOME_ROWS
 
 
+def _drafts_to_approve(user: User, organisation_id: int) -> Any:
+    """Communication drafts the organisation still has to approve."""
+    # The organisation must approve a draft when it is a party to a signed agreement of the
+    # collaboration (collaborations.actions.required_approvers) and has not yet answered
+    # the current text.
+    signed_party = Agreement.objects.filter(
+        collaboration=OuterRef("collaboration_id"),
+        status=Agreement.Status.SIGNED,
+        parties=organisation_id,
+    )
+    decided = Approval.objects.filter(
+        activity=OuterRef("pk"),
+        organisation_id=organisation_id,
+        text_version=OuterRef("text_version"),
+    )
+    return (
+        CommunicationActivity.objects.filter(
+            approved_at__isnull=True, collaboration__in=Collaboration.objects.visible_to(user)
+        )
+        .filter(Exists(signed_party))
+        .exclude(Exists(decided))
+    )
+
+
 def _organisation_work(user: User, organisation_id: int) -> dict[str, Any]:
     """What a linked company user's organisation has going, in a fixed number of queries."""
     collaborations = Collaboration.objects.visible_to(user)
@@ -83,25 +107,8 @@ def _organisation_work(user: User, organisation_id: int) -> dict[str, Any]:
         .select_related("collaboration")
         .order_by("due_date", "pk")
     )
-    # The organisation must approve a draft when it is a party to a signed agreement of the
-    # collaboration (collaborations.actions.required_approvers) and has not yet answered
-    # the current text.
-    signed_party = Agreement.objects.filter(
-        collaboration=OuterRef("collaboration_id"),
-        status=Agreement.Status.SIGNED,
-        parties=organisation_id,
-    )
-    decided = Approval.objects.filter(
-        activity=OuterRef("pk"),
-        organisation_id=organisation_id,
-        text_version=OuterRef("text_version"),
-    )
     drafts = (
-        CommunicationActivity.objects.filter(
-            approved_at__isnull=True, collaboration__in=collaborations
-        )
-        .filter(Exists(signed_party))
-        .exclude(Exists(decided))
+        _drafts_to_approve(user, organisation_id)
         .select_related("collaboration")
         .order_by("planned_date", "pk")
     )
@@ -175,6 +182,60 @@ def _get_link_request_for_user(user: User, pk: int) -> OrganisationLinkRequest:
             "user", "organisation", "decided_by"
         )
     return get_object_or_404(queryset, pk=pk)
+
+
+@role_required(*Role.values)
+def nav_counts(request: AuthedRequest) -> JsonResponse:
+    """What waits for this person, for the counts beside the menu's links.
+
+    Fetched by the page after it has loaded, so no page pays for these queries."""
+    user = request.user
+    counts: dict[str, dict[str, Any]] = {}
+
+    def add(key: str, number: int, text: str) -> None:
+        if number:
+            counts[key] = {"n": number, "label": text}
+
+    if user.is_coordinator:
+        waiting = Inquiry.objects.filter(
+            status__in=[Inquiry.Status.RECEIVED, Inquiry.Status.TRIAGE]
+        ).count()
+        add(
+            "inquiries",
+            waiting,
+            ngettext("%d waits for triage", "%d wait for triage", waiting) % waiting,
+        )
+        pending = OrganisationLinkRequest.objects.filter(
+            status=OrganisationLinkRequest.Status.PENDING
+        ).count()
+        add(
+            "link_requests",
+            pending,
+            ngettext("%d waits for a decision", "%d wait for a decision", pending) % pending,
+        )
+    elif user.role == Role.COMMITTEE:
+        waiting = Inquiry.objects.visible_to(user).filter(status=Inquiry.Status.ASSESSMENT).count()
+        add(
+            "inquiries",
+            waiting,
+            ngettext("%d in assessment", "%d in assessment", waiting) % waiting,
+        )
+    elif user.role == Role.COMPANY and user.organisation_id is not None:
+        asked = Inquiry.objects.visible_to(user).filter(status=Inquiry.Status.AWAITING_INFO).count()
+        add(
+            "inquiries",
+            asked,
+            ngettext("%d awaits your answer", "%d await your answer", asked) % asked,
+        )
+        drafts = _drafts_to_approve(user, user.organisation_id).count()
+        add(
+            "approvals",
+            drafts,
+            ngettext("%d text to approve", "%d texts to approve", drafts) % drafts,
+        )
+    response = JsonResponse(counts)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(*STAFF_ROLES)

@@ -85,7 +85,7 @@ def change_collaboration_status(page: Page, status: str) -> None:
 def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     page: Page, personas: Personas, media_root: Any
 ) -> None:
-    from samverkan.agreements.models import Agreement
+    from samverkan.agreements.models import Agreement, AgreementPrinciple
     from samverkan.collaborations.models import Collaboration, CommunicationActivity, FollowUp
 
     inquiry = accepted_inquiry(personas)
@@ -125,7 +125,7 @@ def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a party")
     assert_accessible(page)
     page.get_by_label(label("Organisation")).select_option(label="Region Skåne")
-    page.get_by_label(label("Role")).select_option(label="GMS party")
+    page.get_by_label(label("Role")).select_option(label="Infrastructure party")
     page.get_by_label(label("Role in the project")).fill("Sekvensering och tolkning")
     page.get_by_role("button", name="Add party").click()
     expect(page).to_have_url(detail_url)
@@ -133,7 +133,7 @@ def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     rows = page.get_by_role("table", name="Parties").locator("tbody tr")
     expect(rows).to_have_count(2)
     skane = rows.filter(has_text="Region Skåne")
-    expect(skane).to_contain_text("GMS party")
+    expect(skane).to_contain_text("Infrastructure party")
     expect(skane).to_contain_text("Sekvensering och tolkning")
     assert_accessible(page)
 
@@ -171,6 +171,19 @@ def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     assert document.content_type == "application/pdf"
     assert_accessible(page)
 
+    # ... answers the principle checklist, which the signing form asks for up front ...
+    expect(page.locator("#signing-blockers")).to_contain_text("Answer the principle")
+    page.get_by_role("link", name="Answer the checklist").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Principle checklist")
+    assert_accessible(page)
+    with translation.override("en"):
+        principles = [p.text for p in AgreementPrinciple.objects.all()]
+    for text in principles:
+        page.get_by_role("group", name=text).get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Save the checklist").click()
+    expect_message(page, "The principle checklist is saved.")
+    expect(page.locator("#signing-blockers")).to_have_count(0)
+
     # ... and signs it, with the signing date.
     signed_on = start - datetime.timedelta(days=10)
     status_form = page.locator("form[action$='/status/']")
@@ -200,7 +213,7 @@ def test_an_accepted_inquiry_becomes_a_completed_collaboration(
     page.get_by_label(label("Channel")).fill("gms.science")
     page.get_by_role("button", name="Save draft").click()
     expect_message(page, "The draft is saved.")
-    expect(page.get_by_text("The text does not mention GMS.")).to_have_count(0)
+    expect(page.get_by_text("The text does not name GMS.")).to_have_count(0)
     activity = CommunicationActivity.objects.get(collaboration=collaboration)
     activity_url = re.compile(rf"/collaborations/{collaboration.pk}/communication/{activity.pk}/$")
     expect(page).to_have_url(activity_url)

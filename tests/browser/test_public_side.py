@@ -35,10 +35,11 @@ EDUCATION = "Utbildning i klinisk genomik"
 def published_collaboration(
     personas: Personas, title: str, summary: str, committee: Any, start: datetime.date
 ) -> Any:
-    """A collaboration with Acme and a GMS party, sent to the register's preview."""
+    """A collaboration with Acme and a GMS party, started: it enters the register's preview."""
     from samverkan.collaborations import actions
+    from samverkan.collaborations.actions import do_record_collaboration_gates
+    from samverkan.inquiries.models import Gate
     from samverkan.orgs.models import Organisation
-    from samverkan.register.actions import do_start_publication
 
     collaboration = actions.do_create_collaboration(
         personas.alice,
@@ -58,9 +59,13 @@ def published_collaboration(
     actions.do_save_party(
         collaboration,
         personas.alice,
-        actions.PartyData(Organisation.objects.get(name="Region Skåne"), "gms_party"),
+        actions.PartyData(Organisation.objects.get(name="Region Skåne"), "infrastructure_party"),
     )
-    do_start_publication(collaboration, personas.alice)
+    do_record_collaboration_gates(
+        collaboration, personas.alice, {gate.pk: (True, "") for gate in Gate.objects.all()}
+    )
+    # Starting it is what sends it to the register's preview.
+    actions.do_change_collaboration_status(collaboration, personas.alice, "active")
     return collaboration
 
 
@@ -126,7 +131,7 @@ def test_a_visitor_searches_the_register_and_downloads_the_matches(
     row = rows[0]
     assert row["id"] == str(sequencing.pk)
     assert row["companies"] == "Acme Genomik AB"
-    assert row["gms_parties"] == "Region Skåne"
+    assert row["infrastructure_parties"] == "Region Skåne"
     assert row["committees"] == "rare_diseases"
     assert row["start_date"] == "2025-03-01"
     assert row["url"].endswith(f"/register/{sequencing.pk}/")

@@ -1,4 +1,5 @@
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.collaborations.models import Collaboration, FundingApplication
 from samverkan.core.choices import CollaborationKind
 
+from ..actions import reason_label, withholding_reasons
 from ..choices import PublicField
 
 register = template.Library()
@@ -46,6 +48,7 @@ FIELD_LABELS = {
     "start_date": PublicField.PERIOD.label,
     "end_date": PublicField.PERIOD.label,
     "funding": PublicField.FUNDING.label,
+    "withheld": _("Withheld fields"),
 }
 
 
@@ -54,3 +57,18 @@ def field_labels(fields: list[str]) -> str:
     """The changed fields of a published entry, in words, each once."""
     labels = dict.fromkeys(str(FIELD_LABELS.get(name, name)) for name in fields)
     return ", ".join(labels)
+
+
+@register.simple_tag
+def withheld_fields(entry: Any) -> list[tuple[str, str]]:
+    """Each withheld field with the public reason it is withheld for."""
+    if not entry.withheld:
+        return []
+    reasons = withholding_reasons()
+    return [
+        (
+            str(PublicField(name).label) if name in PublicField.values else name,
+            reason_label(slug, reasons) if slug else "",
+        )
+        for name, slug in sorted(entry.withheld.items())
+    ]

@@ -1,27 +1,5 @@
-"""A strategy as a file, YAML or CSV, so a region can load its own plan and take it out again.
-
-Both formats carry the same document; exporting and importing gives the same strategy. A file
-is read completely and checked before anything is stored, and every error names its line and
-key (YAML) or line and column (CSV). The reference file `reference/strategies.yaml` is a list
-of such documents under `strategies:`.
-
-YAML, one strategy::
-
-    format: samverkan-strategy/1
-    strategy: {key, kind, title_sv, title_en, publisher, adopted_on, period_start, period_end,
-               implements, note_sv, note_en, sources: [source keys]}
-    sources: [{key, title, publisher, url, published_on, note}]
-    areas:   [{number, title_sv, title_en, note_sv, note_en,
-               points: [{number, title_sv, title_en, note_sv, note_en,
-                         implements: [numbers of the implemented strategy's points],
-                         goal: goal number, sources: [source keys]}]}]
-    actions: [{key, title, description, owner, owner_organisation, status, progress,
-               start_date, end_date, points: [point numbers], sources: [source keys]}]
-
-CSV: one row per record, the column `record` saying which (strategy, source, area, point,
-action), the other columns named like the YAML keys; `area` gives a point's area number and
-lists are separated by semicolons.
-"""
+"""Reading a strategy file, YAML or CSV, and checking it completely before anything is
+stored; every error names its line and key (YAML) or line and column (CSV)."""
 
 import csv
 import datetime
@@ -35,16 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.utils.translation import gettext as _
 
-from samverkan.lib.spreadsheets import SafeDictWriter, unsafe_cell
+from samverkan.lib.spreadsheets import unsafe_cell
 from samverkan.orgs.models import Organisation
 
-from .models import Action, Goal, Point, Strategy
-
-FORMAT = "samverkan-strategy/1"
-LIST_SEPARATOR = ";"
-
-Path = tuple[str | int, ...]
-
+from ..models import Action, Goal, Point, Strategy
+from .format import COLUMNS, FORMAT, LIST_COLUMNS, LIST_SEPARATOR, RECORD_COLUMNS, Path
 
 # Reading YAML with line numbers -------------------------------------------------------
 
@@ -171,86 +144,6 @@ def documents_in(data: Any, locator: Locator) -> list[tuple[dict[str, Any], Loca
 
 
 # Reading CSV ---------------------------------------------------------------------------
-
-COLUMNS = [
-    "record",
-    "key",
-    "number",
-    "area",
-    "kind",
-    "title_sv",
-    "title_en",
-    "title",
-    "publisher",
-    "adopted_on",
-    "period_start",
-    "period_end",
-    "implements",
-    "goal",
-    "owner",
-    "owner_organisation",
-    "status",
-    "progress",
-    "start_date",
-    "end_date",
-    "points",
-    "sources",
-    "url",
-    "published_on",
-    "description",
-    "note",
-    "note_sv",
-    "note_en",
-]
-RECORD_COLUMNS: dict[str, list[str]] = {
-    "strategy": [
-        "key",
-        "kind",
-        "title_sv",
-        "title_en",
-        "publisher",
-        "adopted_on",
-        "period_start",
-        "period_end",
-        "implements",
-        "note_sv",
-        "note_en",
-        "sources",
-    ],
-    "source": ["key", "title", "publisher", "url", "published_on", "note"],
-    "area": ["number", "title_sv", "title_en", "note_sv", "note_en"],
-    "point": [
-        "number",
-        "area",
-        "title_sv",
-        "title_en",
-        "note_sv",
-        "note_en",
-        "implements",
-        "goal",
-        "sources",
-    ],
-    "action": [
-        "key",
-        "title",
-        "description",
-        "owner",
-        "owner_organisation",
-        "status",
-        "progress",
-        "start_date",
-        "end_date",
-        "points",
-        "sources",
-    ],
-}
-LIST_COLUMNS = {
-    "strategy": {"sources"},
-    "source": set(),
-    "area": set(),
-    "point": {"implements", "sources"},
-    "action": {"points", "sources"},
-}
 
 
 def _split(value: str) -> list[str]:
@@ -791,173 +684,6 @@ def _check_source_refs(check: _Checker, path: Path, keys: list[str], known: set[
             path,
             _("No source with the key %(keys)s under “sources”.") % {"keys": ", ".join(missing)},
         )
-
-
-# Writing a strategy out ----------------------------------------------------------------
-
-
-def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    """Leave out what is empty, so files stay short and read like the reference file."""
-    return {k: v for k, v in values.items() if v not in (None, "", [])}
-
-
-def export_document(strategy: Strategy) -> dict[str, Any]:
-    """The strategy as a document: what `check_document` reads back into the same strategy."""
-    sources = list(strategy.listed_sources.order_by("position", "pk"))
-    points = list(
-        Point.objects.filter(strategy=strategy)
-        .select_related("goal")
-        .prefetch_related("implements_points", "sources")
-        .order_by("sort_key")
-    )
-    by_area: dict[int, list[Point]] = {}
-    for point in points:
-        by_area.setdefault(point.area_id, []).append(point)
-    actions = (
-        Action.objects.filter(strategy=strategy)
-        .select_related("owner_organisation")
-        .prefetch_related("points", "sources")
-        .order_by("position", "pk")
-    )
-    return {
-        "format": FORMAT,
-        "strategy": _compact(
-            {
-                "key": strategy.slug,
-                "kind": strategy.kind,
-                "title_sv": strategy.title_sv,
-                "title_en": strategy.title_en,
-                "publisher": strategy.publisher,
-                "adopted_on": strategy.adopted_on,
-                "period_start": strategy.period_start,
-                "period_end": strategy.period_end,
-                "implements": strategy.implements.slug if strategy.implements else None,
-                "note_sv": strategy.note_sv,
-                "note_en": strategy.note_en,
-                "sources": [s.key for s in strategy.sources.order_by("position", "pk")],
-            }
-        ),
-        "sources": [
-            _compact(
-                {
-                    "key": s.key,
-                    "title": s.title,
-                    "publisher": s.publisher,
-                    "url": s.url,
-                    "published_on": s.published_on,
-                    "note": s.note,
-                }
-            )
-            for s in sources
-        ],
-        "areas": [
-            {
-                **_compact(
-                    {
-                        "number": area.number,
-                        "title_sv": area.title_sv,
-                        "title_en": area.title_en,
-                        "note_sv": area.note_sv,
-                        "note_en": area.note_en,
-                    }
-                ),
-                "points": [
-                    _compact(
-                        {
-                            "number": point.number,
-                            "title_sv": point.title_sv,
-                            "title_en": point.title_en,
-                            "note_sv": point.note_sv,
-                            "note_en": point.note_en,
-                            "implements": [
-                                p.number
-                                for p in sorted(point.implements_points.all(), key=_sort_key)
-                            ],
-                            "goal": point.goal.number if point.goal else None,
-                            "sources": [s.key for s in sorted(point.sources.all(), key=_position)],
-                        }
-                    )
-                    for point in by_area.get(area.pk, [])
-                ],
-            }
-            for area in strategy.areas.order_by("number")
-        ],
-        "actions": [
-            _compact(
-                {
-                    "key": action.key,
-                    "title": action.title,
-                    "description": action.description,
-                    "owner": action.owner_name,
-                    "owner_organisation": (
-                        action.owner_organisation.name if action.owner_organisation else None
-                    ),
-                    "status": action.status,
-                    "progress": action.progress,
-                    "start_date": action.start_date,
-                    "end_date": action.end_date,
-                    "points": [p.number for p in sorted(action.points.all(), key=_sort_key)],
-                    "sources": [s.key for s in sorted(action.sources.all(), key=_position)],
-                }
-            )
-            for action in actions
-        ],
-    }
-
-
-def _sort_key(point: Point) -> str:
-    return point.sort_key
-
-
-def _position(source: Any) -> tuple[int, int]:
-    return (source.position, source.pk)
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
-def to_yaml(document: dict[str, Any]) -> str:
-    return yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return f"{LIST_SEPARATOR} ".join(str(v) for v in value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def to_csv(document: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-
-    def row(record: str, values: dict[str, Any]) -> None:
-        writer.writerow({"record": record, **{k: _cell(v) for k, v in values.items()}})
-
-    row("strategy", document["strategy"])
-    for source in document.get("sources", []):
-        row("source", source)
-    for area in document.get("areas", []):
-        row("area", {k: v for k, v in area.items() if k != "points"})
-    for area in document.get("areas", []):
-        for point in area.get("points", []):
-            row("point", {**point, "area": area["number"]})
-    for action in document.get("actions", []):
-        row("action", action)
-    return out.getvalue()
 
 
 def read_file(name: str, content: bytes) -> list[tuple[dict[str, Any], Locator]]:

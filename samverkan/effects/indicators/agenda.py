@@ -1,0 +1,210 @@
+"""A joint agenda: collaborations with several companies and the committees' needs
+described.
+"""
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, DateTimeField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.collaborations.models import CollaborationParty
+from samverkan.needs.models import Need
+from samverkan.orgs.models import Committee
+
+from ..formatting import PERCENT
+from .base import (
+    Column,
+    Effect,
+    Figure,
+    Indicator,
+    Interval,
+    Result,
+    Row,
+    Scope,
+    Table,
+    active_between,
+    collaborations_in,
+    count_of,
+    local_midnight,
+    name_order,
+    percent,
+)
+
+
+def company_count() -> Coalesce:
+    return count_of(
+        CollaborationParty.objects.filter(
+            collaboration=OuterRef("pk"), role=CollaborationParty.Role.COMPANY
+        )
+    )
+
+
+class SeveralCompanies(Indicator):
+    id = "several_companies"
+    name = _("Share of collaborations with several companies")
+    short_name = _("Several companies")
+    effect = Effect.AGENDA
+    definition = _(
+        "Of the collaborations active in the period (see “Collaborations started and "
+        "active”), the share with two or more companies as parties: collaborations that "
+        "gather several companies around a question the infrastructure and industry share, "
+        "which the strategy gives priority to."
+    )
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        buckets = scope.buckets(interval)
+        # One row per collaboration active in the period, its companies counted once; the
+        # quarters are then counted here (a count per quarter in SQL recomputed the
+        # companies of every collaboration for every quarter).
+        active_rows = (
+            collaborations_in(scope)
+            .filter(active_between(scope.start, scope.end))
+            .annotate(companies=company_count())
+            .values_list("start_date", "end_date", "companies")
+        )
+        totals: dict[str, Any] = dict.fromkeys(
+            ["active", "several", "none", "one", "two", "more"], 0
+        )
+        for i in range(len(buckets)):
+            totals[f"active_{i}"] = totals[f"several_{i}"] = 0
+        for start, end, companies in active_rows:
+            if start is None:  # never: an active collaboration has started
+                continue
+            totals["active"] += 1
+            totals["several"] += companies >= 2
+            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += 1
+            for i, bucket in enumerate(buckets):
+                if start <= bucket.end and (end is None or end >= bucket.start):
+                    totals[f"active_{i}"] += 1
+                    totals[f"several_{i}"] += companies >= 2
+        rows = [
+            Row(
+                b.label,
+                [
+                    percent(totals[f"several_{i}"], totals[f"active_{i}"]),
+                    totals[f"several_{i}"],
+                    totals[f"active_{i}"],
+                ],
+            )
+            for i, b in enumerate(buckets)
+        ]
+        columns = [
+            Column(gettext("Share"), PERCENT),
+            Column(gettext("Several companies"), chart=False),
+            Column(gettext("Active"), chart=False),
+        ]
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("With several companies"),
+                    percent(totals["several"], totals["active"]),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s active collaborations")
+                    % {"part": totals["several"], "whole": totals["active"]},
+                )
+            ],
+            series=self._series(scope, interval, columns, rows),
+            breakdowns=[
+                Table(
+                    "by_companies",
+                    gettext("Active collaborations by their number of companies"),
+                    gettext("Companies"),
+                    [Column(gettext("Collaborations"))],
+                    [
+                        Row(gettext("No company yet"), [totals["none"]]),
+                        Row(gettext("One company"), [totals["one"]]),
+                        Row(gettext("Two companies"), [totals["two"]]),
+                        Row(gettext("Three or more"), [totals["more"]]),
+                    ],
+                )
+            ],
+        )
+
+
+class NeedsCoverage(Indicator):
+    id = "needs_coverage"
+    name = _("Committees with a published need")
+    short_name = _("Needs coverage")
+    effect = Effect.AGENDA
+    definition = _(
+        "The share of committees with at least one published need on the needs board at "
+        "the end of the period (and of each quarter or year): the strategy asks every "
+        "committee to describe its needs for industry collaboration. A need counts from "
+        "the day it was published while it is still published; needs closed since are "
+        "not counted. With a kind chosen, only needs of that kind count."
+    )
+    applies = frozenset({"committee", "kind"})
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        committees = Committee.objects.order_by()
+        if scope.committee is not None:
+            committees = committees.filter(pk=scope.committee.pk)
+        needs = Need.objects.filter(
+            committee=OuterRef("pk"), status=Need.Status.PUBLISHED, published_at__isnull=False
+        )
+        if scope.kind:
+            needs = needs.filter(kind=scope.kind)
+        first_published = Subquery(
+            needs.order_by("published_at").values("published_at")[:1],
+            output_field=DateTimeField(),
+        )
+        buckets = scope.buckets(interval)
+        aggregates: dict[str, Any] = {
+            "total": Count("pk"),
+            "covered": Count("pk", filter=Q(first__lt=scope.ends_before)),
+        }
+        for i, bucket in enumerate(buckets):
+            before = local_midnight(bucket.end + datetime.timedelta(days=1))
+            aggregates[f"covered_{i}"] = Count("pk", filter=Q(first__lt=before))
+        totals = committees.annotate(first=first_published).aggregate(**aggregates)
+        rows = [
+            Row(
+                b.label,
+                [percent(totals[f"covered_{i}"], totals["total"]), totals[f"covered_{i}"]],
+            )
+            for i, b in enumerate(buckets)
+        ]
+        published = Q(
+            needs__status=Need.Status.PUBLISHED, needs__published_at__lt=scope.ends_before
+        )
+        if scope.kind:
+            published &= Q(needs__kind=scope.kind)
+        per_committee = committees.annotate(n=Count("needs", filter=published)).order_by(
+            name_order()
+        )
+        columns = [
+            Column(gettext("Share"), PERCENT),
+            Column(gettext("Committees"), chart=False),
+        ]
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("Committees with a published need"),
+                    percent(totals["covered"], totals["total"]),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s committees")
+                    % {"part": totals["covered"], "whole": totals["total"]},
+                )
+            ],
+            series=self._series(scope, interval, columns, rows),
+            breakdowns=[
+                Table(
+                    "by_committee",
+                    gettext("Published needs per committee at the end of the period"),
+                    gettext("Committee"),
+                    [Column(gettext("Published needs"))],
+                    [Row(c.name, [c.n]) for c in per_committee],
+                )
+            ],
+        )

@@ -1,0 +1,381 @@
+"""A structured collaboration process, implemented, communicated and evaluated:
+answers in time, days to the first answer, the outcomes of inquiries and follow-ups on time.
+"""
+
+import datetime
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import ExtractIsoWeekDay, RowNumber, TruncDate
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.collaborations.models import FollowUp
+from samverkan.inquiries.models import Inquiry
+
+from ..formatting import DAYS, PERCENT
+from .base import (
+    Column,
+    Effect,
+    Figure,
+    Indicator,
+    Interval,
+    Result,
+    Row,
+    Scope,
+    Table,
+    bucket_key,
+    collaborations_in,
+    days,
+    inquiries_in,
+    percent,
+    trunc,
+)
+
+# Answered "within 10 working days" means by the end of the 10th weekday after the day of
+# arrival. From a Monday to a Friday that is the same weekday two weeks later; from a
+# Saturday the Friday 13 days later; from a Sunday the Friday 12 days later. ISO weekdays.
+CALENDAR_DAYS_ALLOWED = {6: 13, 7: 12}
+CALENDAR_DAYS_ALLOWED_DEFAULT = 14
+
+
+def answer_timing(queryset: QuerySet[Inquiry], today: datetime.date) -> QuerySet[Inquiry]:
+    """Annotate each inquiry with the calendar days its 10 working days allow, the days it
+    took to be answered and the days it has waited so far (all between local dates)."""
+    return queryset.annotate(
+        weekday=ExtractIsoWeekDay("created_at"),
+        allowed=Case(
+            *[
+                When(weekday=weekday, then=Value(datetime.timedelta(days=n)))
+                for weekday, n in CALENDAR_DAYS_ALLOWED.items()
+            ],
+            default=Value(datetime.timedelta(days=CALENDAR_DAYS_ALLOWED_DEFAULT)),
+            output_field=DurationField(),
+        ),
+        answer_gap=ExpressionWrapper(
+            TruncDate("first_response_at") - TruncDate("created_at"),
+            output_field=DurationField(),
+        ),
+        waited=ExpressionWrapper(
+            Value(today, output_field=DateField()) - TruncDate("created_at"),
+            output_field=DurationField(),
+        ),
+    )
+
+
+class AnsweredInTime(Indicator):
+    id = "answered_in_time"
+    name = _("Share answered within 10 working days")
+    short_name = _("Answered in 10 working days")
+    effect = Effect.PROCESS
+    definition = _(
+        "Of the inquiries that arrived in the period, the share that had their first answer "
+        "(a question back, a routing to a committee or a decision) by the end of the 10th "
+        "working day after the day they arrived. Working days are Monday to Friday; Swedish "
+        "public holidays are not taken out, so a holiday counts as a working day. How it "
+        "is counted: the 10th weekday after a Monday to Friday is the same weekday two "
+        "weeks later, after a Saturday 13 days later and after a Sunday 12 days later; the "
+        "database compares the local dates of arrival and answer with that number of "
+        "days. Inquiries still unanswered count as late once that day has passed, and are "
+        "left out while it has not."
+    )
+    applies = frozenset({"committee", "kind"})
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        received = inquiries_in(scope).filter(
+            created_at__gte=scope.starts_at, created_at__lt=scope.ends_before
+        )
+        answered = Q(first_response_at__isnull=False)
+        grouped = (
+            answer_timing(received, scope.today)
+            .annotate(bucket=trunc("created_at", interval))
+            .values("bucket")
+            .annotate(
+                in_time=Count("pk", filter=answered & Q(answer_gap__lte=F("allowed"))),
+                late=Count("pk", filter=answered & Q(answer_gap__gt=F("allowed"))),
+                overdue=Count("pk", filter=~answered & Q(waited__gt=F("allowed"))),
+                waiting=Count("pk", filter=~answered & Q(waited__lte=F("allowed"))),
+            )
+        )
+        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+        empty = {"in_time": 0, "late": 0, "overdue": 0, "waiting": 0}
+        rows = []
+        totals = dict(empty)
+        for bucket in scope.buckets(interval):
+            row = found.get(bucket.key, empty)
+            due = row["in_time"] + row["late"] + row["overdue"]
+            rows.append(
+                Row(
+                    bucket.label,
+                    [percent(row["in_time"], due), row["in_time"], due, row["waiting"]],
+                )
+            )
+            for name in totals:
+                totals[name] += row[name]
+        due = totals["in_time"] + totals["late"] + totals["overdue"]
+        columns = [
+            Column(gettext("Share in time"), PERCENT),
+            Column(gettext("In time"), chart=False),
+            Column(gettext("Due"), chart=False),
+            Column(gettext("Not yet due"), chart=False),
+        ]
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("Answered within 10 working days"),
+                    percent(totals["in_time"], due),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s inquiries")
+                    % {"part": totals["in_time"], "whole": due},
+                ),
+                Figure(gettext("Unanswered past 10 working days"), totals["overdue"]),
+            ],
+            series=self._series(scope, interval, columns, rows),
+        )
+
+
+def medians(queryset: QuerySet[Any], value: str, partition: Any = None) -> dict[Any, Any]:
+    """The median of `value` per partition, in one query on SQLite and PostgreSQL alike.
+
+    Each row is numbered in order of the value within its partition and the partition's
+    size counted with window functions; only the middle row (odd size) or the two middle
+    rows (even size) come back: row numbers from (n + 1) / 2 to (n + 2) / 2 in integer
+    division. Answers {partition: (median, n)}.
+    """
+    partition_by = [partition] if partition is not None else []
+    ranked = (
+        queryset.annotate(
+            part=partition if partition is not None else Value(0),
+            rank=Window(RowNumber(), partition_by=partition_by, order_by=[F(value), F("pk")]),
+            size=Window(Count("pk"), partition_by=partition_by),
+        )
+        .filter(rank__gte=(F("size") + 1) / 2, rank__lte=(F("size") + 2) / 2)
+        .values_list("part", value, "size")
+    )
+    middles: dict[Any, list[Any]] = {}
+    sizes: dict[Any, int] = {}
+    for part, middle, size in ranked:
+        middles.setdefault(part, []).append(middle)
+        sizes[part] = size
+    return {
+        part: (sum(values, start=type(values[0])()) / len(values), sizes[part])
+        for part, values in middles.items()
+    }
+
+
+class MedianDaysToFirstAnswer(Indicator):
+    id = "median_days_to_answer"
+    name = _("Median days to first answer")
+    short_name = _("Median days to first answer")
+    effect = Effect.PROCESS
+    definition = _(
+        "The median time from an inquiry's arrival to its first answer (a question back, a "
+        "routing to a committee or a decision), in calendar days with one decimal, over "
+        "the inquiries that arrived in the period and have been answered. Half of them "
+        "were answered faster, half slower. With an even number of inquiries, the mean of "
+        "the two middle ones. Computed in the database with window functions."
+    )
+    applies = frozenset({"committee", "kind"})
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        answered = (
+            inquiries_in(scope)
+            .filter(
+                created_at__gte=scope.starts_at,
+                created_at__lt=scope.ends_before,
+                first_response_at__isnull=False,
+            )
+            .annotate(
+                gap=ExpressionWrapper(
+                    F("first_response_at") - F("created_at"), output_field=DurationField()
+                )
+            )
+        )
+        per_bucket = {
+            bucket_key(part, interval): found
+            for part, found in medians(answered, "gap", trunc("created_at", interval)).items()
+        }
+        overall = medians(answered, "gap").get(0)
+        rows = []
+        for bucket in scope.buckets(interval):
+            found = per_bucket.get(bucket.key)
+            rows.append(
+                Row(bucket.label, [days(found[0]) if found else None, found[1] if found else 0])
+            )
+        columns = [
+            Column(gettext("Median days"), DAYS),
+            Column(gettext("Answered"), chart=False),
+        ]
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("Median days to first answer"),
+                    days(overall[0]) if overall else None,
+                    DAYS,
+                    detail=gettext("over %(n)s answered inquiries")
+                    % {"n": overall[1] if overall else 0},
+                )
+            ],
+            series=self._series(scope, interval, columns, rows),
+        )
+
+
+class InquiryOutcomes(Indicator):
+    id = "inquiry_outcomes"
+    name = _("Outcome of inquiries")
+    short_name = _("Outcome of inquiries")
+    effect = Effect.PROCESS
+    definition = _(
+        "Of the inquiries that arrived in the period and have a decision today, the share "
+        "accepted (became a collaboration), declined, withdrawn and parked, counted by "
+        "each inquiry's status now and by the day it arrived. Inquiries still open are not "
+        "counted."
+    )
+    applies = frozenset({"committee", "kind"})
+    chart_stacked = True
+    OUTCOMES = (
+        Inquiry.Status.ACCEPTED,
+        Inquiry.Status.DECLINED,
+        Inquiry.Status.WITHDRAWN,
+        Inquiry.Status.PARKED,
+    )
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        decided = inquiries_in(scope).filter(
+            created_at__gte=scope.starts_at,
+            created_at__lt=scope.ends_before,
+            status__in=self.OUTCOMES,
+        )
+        grouped = (
+            decided.annotate(bucket=trunc("created_at", interval))
+            .values("bucket")
+            .annotate(
+                **{str(status): Count("pk", filter=Q(status=status)) for status in self.OUTCOMES}
+            )
+        )
+        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+        totals = dict.fromkeys(self.OUTCOMES, 0)
+        rows = []
+        for bucket in scope.buckets(interval):
+            row = found.get(bucket.key, {})
+            values = [row.get(str(status), 0) for status in self.OUTCOMES]
+            rows.append(Row(bucket.label, values))
+            for status, n in zip(self.OUTCOMES, values, strict=True):
+                totals[status] += n
+        decided_total = sum(totals.values())
+        labels = {status: str(Inquiry.Status(status).label) for status in self.OUTCOMES}
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    labels[status],
+                    percent(totals[status], decided_total),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s decided")
+                    % {"part": totals[status], "whole": decided_total},
+                )
+                for status in self.OUTCOMES
+            ],
+            series=self._series(scope, interval, [Column(labels[s]) for s in self.OUTCOMES], rows),
+            breakdowns=[
+                Table(
+                    key="shares",
+                    caption=gettext("Outcome of the decided inquiries"),
+                    row_header=gettext("Outcome"),
+                    columns=[Column(gettext("Inquiries")), Column(gettext("Share"), PERCENT)],
+                    rows=[
+                        Row(labels[s], [totals[s], percent(totals[s], decided_total)])
+                        for s in self.OUTCOMES
+                    ],
+                )
+            ],
+        )
+
+
+class FollowUpsOnTime(Indicator):
+    id = "follow_ups_on_time"
+    name = _("Follow-ups done on time")
+    short_name = _("Follow-ups on time")
+    effect = Effect.PROCESS
+    definition = _(
+        "Of the follow-up conversations due in the period, the share held on or before "
+        "their due date. Counted are those already held and those whose due date has "
+        "passed without one; those due later are left out until their day comes."
+    )
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        follow_ups = FollowUp.objects.order_by()
+        if scope.filters_collaborations:
+            follow_ups = follow_ups.filter(collaboration__in=collaborations_in(scope))
+        due = follow_ups.filter(due_date__gte=scope.start, due_date__lte=scope.end).filter(
+            Q(held_on__isnull=False) | Q(due_date__lt=scope.today)
+        )
+        grouped = (
+            due.annotate(bucket=trunc("due_date", interval))
+            .values("bucket")
+            .annotate(
+                on_time=Count("pk", filter=Q(held_on__lte=F("due_date"))),
+                late=Count("pk", filter=Q(held_on__gt=F("due_date"))),
+                missing=Count("pk", filter=Q(held_on__isnull=True)),
+            )
+        )
+        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+        empty = {"on_time": 0, "late": 0, "missing": 0}
+        totals = dict(empty)
+        rows = []
+        for bucket in scope.buckets(interval):
+            row = found.get(bucket.key, empty)
+            whole = row["on_time"] + row["late"] + row["missing"]
+            rows.append(
+                Row(
+                    bucket.label,
+                    [percent(row["on_time"], whole), row["on_time"], row["late"], row["missing"]],
+                )
+            )
+            for name in totals:
+                totals[name] += row[name]
+        whole = sum(totals.values())
+        columns = [
+            Column(gettext("Share on time"), PERCENT),
+            Column(gettext("On time"), chart=False),
+            Column(gettext("Late"), chart=False),
+            Column(gettext("Not held"), chart=False),
+        ]
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("Follow-ups held on time"),
+                    percent(totals["on_time"], whole),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s due")
+                    % {"part": totals["on_time"], "whole": whole},
+                )
+            ],
+            series=self._series(scope, interval, columns, rows),
+        )
