@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "samverkan.core.middleware.InfrastructureMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samverkan.core.context_processors.navigation",
+                "samverkan.core.context_processors.infrastructure",
             ],
         },
     }
@@ -241,7 +243,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samverkan@genomicmedicine.se")
+# The infrastructure's own sender (reference pack, admin) comes first; this is the fallback.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samverkan@localhost")
 # How many times the worker tries an e-mail before it gives up and flags it.
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "8"))
 # A mail server that accepts and never answers must not hold a worker for long.
@@ -280,7 +283,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PAGE_SIZE = 25
-INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "GMS")
+# Empty: the infrastructure's prefix from the reference pack; set it to override that.
+INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "")
 
 LOGGING = {
     "version": 1,
@@ -339,3 +343,41 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50/h/ip")
 ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILURES_PER_ADDRESS}
+
+# Backups (manage.py backup / restore): JSON with times to the microsecond.
+SERIALIZATION_MODULES = {"backupjson": "samverkan.core.serializers"}
+
+# Single sign-on with OpenID Connect, from the environment: the issuer's address (its
+# /.well-known/openid-configuration is read), the client id and secret registered there,
+# and the button's name. People whose provider vouches for their address log in to the
+# account with that address; others get a new company account, as on sign-up.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+if OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": os.environ.get("OIDC_NAME", "Single sign-on"),
+                    "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                    "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                    "settings": {"server_url": OIDC_ISSUER},
+                }
+            ],
+            "EMAIL_AUTHENTICATION": True,
+        }
+    }
+    SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+    SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+
+# Two-factor authentication: an app code (TOTP) or a security key / passkey (WebAuthn),
+# with recovery codes. With MFA_REQUIRED_FOR_STAFF on, coordinators and administrators
+# must set one up before they can use anything else (samverkan.accounts.mfa); the
+# Django admin logs in through the same login page (samverkan/urls.py).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+    "samverkan.accounts.mfa.RequireMfaMiddleware",
+)

@@ -409,15 +409,15 @@ class LinkRequestTestCase(AccountsTestCase):
         email = OutboundEmail.objects.get(to=nina.email)
         self.assertEqual(email.subject, "Your account is linked to Acme Genomik AB")
 
-    def test_nobody_links_themselves_to_a_gms_party(self):
+    def test_nobody_links_themselves_to_an_infrastructure_party(self):
         number = valid_orgnr("232100025")
         Organisation.objects.filter(name="Region Skåne").update(organisation_number=number)
         nina = self.company_user("nina")
         self.login(nina)
         response = self.ask_link(organisation_name="Region Skåne", organisation_number=number)
-        self.assertContains(response, "is a GMS party")
+        self.assertContains(response, "is a party of GMS")
         self.assertContains(response, 'value="Region Skåne"')
-        with self.assertRaisesMessage(ValidationError, "GMS party"):
+        with self.assertRaisesMessage(ValidationError, "party of GMS"):
             linking.do_request_organisation_link(
                 nina,
                 linking.LinkRequestData("Region Skåne", organisation_number=number),
@@ -470,7 +470,7 @@ class LinkRequestListQueriesTestCase(AccountsTestCase):
 
     def test_the_list_does_not_grow_with_its_rows(self):
         self.login(self.alice)
-        with self.assertNumQueries(4):  # session, user, count, page
+        with self.assertNumQueries(5):  # session, user, infrastructure, count, page
             response = self.client.get("/account/link-requests/")
         self.assertEqual(response.context["page"].paginator.count, 28)
         self.assertEqual(len(response.context["page"]), 25)
@@ -551,7 +551,7 @@ class CompanyHomeTestCase(AccountsTestCase):
             CollaborationParty.objects.create(
                 collaboration=collaboration,
                 organisation=org,
-                role="gms_party" if org.is_gms_party else "company",
+                role="infrastructure_party" if org.is_infrastructure_party else "company",
             )
         agreement = Agreement.objects.create(
             collaboration=collaboration,
@@ -564,9 +564,9 @@ class CompanyHomeTestCase(AccountsTestCase):
 
     def test_it_lists_the_organisations_work_in_a_fixed_number_of_queries(self):
         self.login(self.carol)
-        # session, user, organisation, authenticators, inquiries, collaborations,
-        # follow-ups, drafts
-        with self.assertNumQueries(8):
+        # session, user, infrastructure, organisation, authenticators, inquiries,
+        # collaborations, follow-ups, drafts
+        with self.assertNumQueries(9):
             response = self.client.get("/account/")
         context = response.context
         self.assertEqual(len(context["inquiries"]), 20)
@@ -593,7 +593,7 @@ class CompanyHomeTestCase(AccountsTestCase):
 
         # Fewer rows, the same queries: nothing is fetched per row.
         self.login(self.mallory)
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(9):
             response = self.client.get("/account/")
         self.assertEqual([d.title for d in response.context["drafts"]], ["Annan nyhet"])
         self.assertEqual(len(response.context["inquiries"]), 1)

@@ -113,7 +113,7 @@ class AgreementTestCase(TempMediaMixin, BaseTestCase):
             ),
         )
         for org, role in [
-            (cls.skane, CollaborationParty.Role.GMS_PARTY),
+            (cls.skane, CollaborationParty.Role.INFRASTRUCTURE),
             (cls.acme, CollaborationParty.Role.COMPANY),
         ]:
             actions.do_save_party(cls.collaboration, cls.alice, actions.PartyData(org, role))

@@ -122,7 +122,7 @@ class CollaborationApiTestCase(BaseTestCase):
             ),
         )
         for organisation, role in [
-            (cls.skane, CollaborationParty.Role.GMS_PARTY),
+            (cls.skane, CollaborationParty.Role.INFRASTRUCTURE),
             (cls.acme, CollaborationParty.Role.COMPANY),
             (cls.beta, CollaborationParty.Role.COMPANY),
         ]:
@@ -230,7 +230,7 @@ class CollaborationApiTestCase(BaseTestCase):
             "start_date": "2025-01-01",
             "end_date": "2026-12-31",
             "committees": ["rare_diseases"],
-            "gmcs": [],
+            "centres": [],
             "goals": [1],
         }
         body.update(overrides)
@@ -286,7 +286,7 @@ class AccessTestCase(CollaborationApiTestCase):
             "post",
             f"{self.base}/parties",
             created,
-            {"organisation": self.lund.pk, "role": "gms_party"},
+            {"organisation": self.lund.pk, "role": "infrastructure_party"},
         )
         self.check(
             "delete",
@@ -363,7 +363,7 @@ class CollaborationEndpointsTestCase(CollaborationApiTestCase):
                 title="Långläst sekvensering",
                 kind="development",
                 committees=["rare_diseases", "informatics"],
-                gmcs=["syd"],
+                centres=["syd"],
                 goals=[1, 3],
                 responsible="erin",
             ),
@@ -373,7 +373,7 @@ class CollaborationEndpointsTestCase(CollaborationApiTestCase):
         created = Collaboration.objects.get(pk=body["id"])
         self.assertEqual(created.title, "Långläst sekvensering")
         self.assertEqual(sorted(body["committees"]), ["informatics", "rare_diseases"])
-        self.assertEqual(body["gmcs"], ["syd"])
+        self.assertEqual(body["centres"], ["syd"])
         self.assertEqual(body["goals"], [1, 3])
         self.assertEqual(body["responsible"], "erin")
         self.assertEqual((body["status"], body["version"]), ("planned", 1))
@@ -550,7 +550,11 @@ class PartyAndFundingTestCase(CollaborationApiTestCase):
     def test_it_adds_updates_and_removes_a_party(self):
         self.login(self.alice)
         url = f"{self.base}/parties"
-        body = {"organisation": self.lund.pk, "role": "gms_party", "resources": "Biobank"}
+        body = {
+            "organisation": self.lund.pk,
+            "role": "infrastructure_party",
+            "resources": "Biobank",
+        }
         response = self.post(url, body)
         self.assertEqual(response.status_code, 201, response.content)
         party = response.json()
@@ -823,7 +827,7 @@ class CommunicationTestCase(CollaborationApiTestCase):
     def test_it_is_approved_when_every_party_approved(self):
         self.login(self.carol)
         body = self.get(self.draft_url).json()
-        self.assertTrue(body["mentions_gms"])
+        self.assertTrue(body["names_infrastructure"])
         self.assertEqual(body["text_version"], 1)
         approvers = {a["organisation_name"]: a for a in body["required_approvers"]}
         self.assertEqual(set(approvers), {"Acme Genomik AB", "Region Skåne"})
@@ -885,14 +889,14 @@ class CommunicationTestCase(CollaborationApiTestCase):
         self.assertEqual(response.status_code, 422)
         self.assertIn("decision", response.json()["errors"])
 
-    def test_it_warns_when_the_text_does_not_mention_gms(self):
+    def test_it_warns_when_the_text_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.post(
             f"{self.base}/communications",
             {"kind": "press_release", "title": "Acme växer", "text": "Acme anställer fler."},
         )
         self.assertEqual(response.status_code, 201, response.content)
-        self.assertFalse(response.json()["mentions_gms"])
+        self.assertFalse(response.json()["names_infrastructure"])
         self.assertEqual(CommunicationActivity.objects.count(), 2)
 
     def test_company_users_see_drafts_only_when_they_approve_them(self):

@@ -48,7 +48,7 @@ class CollaborationAccessTestCase(BaseTestCase):
         actions.do_save_party(
             cls.collaboration,
             cls.alice,
-            actions.PartyData(organisation=cls.skane, role=CollaborationParty.Role.GMS_PARTY),
+            actions.PartyData(organisation=cls.skane, role=CollaborationParty.Role.INFRASTRUCTURE),
         )
         # A party to an agreement cannot be removed, so the matrix's removals change nothing.
         do_save_agreement(

@@ -44,7 +44,7 @@ class GateTestCase(BaseTestCase):
             ),
         )
         if parties:
-            for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+            for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
                 actions.do_save_party(collaboration, self.alice, actions.PartyData(org, role))
         return collaboration
 
@@ -87,7 +87,9 @@ class GateTestCase(BaseTestCase):
         actions.do_save_party(collaboration, self.alice, actions.PartyData(self.acme, "company"))
         with self.assertRaisesMessage(ValidationError, "party of the infrastructure"):
             actions.do_change_collaboration_status(collaboration, self.alice, "active")
-        actions.do_save_party(collaboration, self.alice, actions.PartyData(self.skane, "gms_party"))
+        actions.do_save_party(
+            collaboration, self.alice, actions.PartyData(self.skane, "infrastructure_party")
+        )
         actions.do_change_collaboration_status(collaboration, self.alice, "active")
         self.assertEqual(self.status(collaboration), "active")
 
@@ -128,7 +130,9 @@ class GateTestCase(BaseTestCase):
         self.assertIn(self.rare.name, collaboration.non_exclusivity_note)
         blockers = collaboration.start_blockers()
         self.assertIn("Add at least one party of the infrastructure.", blockers)
-        actions.do_save_party(collaboration, self.alice, actions.PartyData(self.skane, "gms_party"))
+        actions.do_save_party(
+            collaboration, self.alice, actions.PartyData(self.skane, "infrastructure_party")
+        )
         collaboration.refresh_from_db()
         collaboration.start_date = D(2026, 1, 1)
         collaboration.save()
@@ -246,7 +250,7 @@ class EndingTestCase(BaseTestCase):
                 end_date=dates.get("end", today + datetime.timedelta(days=300)),
             ),
         )
-        for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+        for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
             actions.do_save_party(collaboration, self.alice, actions.PartyData(org, role))
         self.pass_gates(collaboration)
         actions.do_change_collaboration_status(collaboration, self.alice, "active")

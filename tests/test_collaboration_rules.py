@@ -85,7 +85,9 @@ class CollaborationRulesTestCase(BaseTestCase):
         )
         collaboration = actions.do_create_collaboration(self.alice, data)
         actions.do_save_party(collaboration, self.alice, actions.PartyData(self.acme, "company"))
-        actions.do_save_party(collaboration, self.alice, actions.PartyData(self.skane, "gms_party"))
+        actions.do_save_party(
+            collaboration, self.alice, actions.PartyData(self.skane, "infrastructure_party")
+        )
         self.pass_gates(collaboration)
         return collaboration
 
@@ -178,7 +180,7 @@ class ApprovalTestCase(BaseTestCase):
         self.collaboration = actions.do_create_collaboration(
             self.alice, actions.CollaborationData(title="Pilot", kind="pilot")
         )
-        for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+        for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
             actions.do_save_party(self.collaboration, self.alice, actions.PartyData(org, role))
         self.activity = actions.do_save_communication(
             self.collaboration,
@@ -260,9 +262,9 @@ class ApprovalTestCase(BaseTestCase):
         Parameter.objects.update_or_create(
             key="communication_must_name", defaults={"value": ["Biobanknätet"]}
         )
-        self.assertFalse(self.activity.mentions_gms)
+        self.assertFalse(self.activity.names_infrastructure)
         self.activity.text = "Tillsammans med biobanknätet."
-        self.assertTrue(self.activity.mentions_gms)
+        self.assertTrue(self.activity.names_infrastructure)
 
     def test_it_is_approved_only_when_every_party_has_approved(self):
         self.sign()
@@ -316,12 +318,12 @@ class ApprovalTestCase(BaseTestCase):
                 self.activity, self.carol, self.acme, Approval.Decision.CHANGES_REQUESTED
             )
 
-    def test_the_gms_mention_is_checked(self):
-        self.assertTrue(self.activity.mentions_gms)
+    def test_the_infrastructure_must_be_named(self):
+        self.assertTrue(self.activity.names_infrastructure)
         self.activity.text = "Acme startar ett samarbete med regionen."
-        self.assertFalse(self.activity.mentions_gms)
+        self.assertFalse(self.activity.names_infrastructure)
         self.activity.text = "Tillsammans med Genomic  Medicine Sweden."
-        self.assertTrue(self.activity.mentions_gms)
+        self.assertTrue(self.activity.names_infrastructure)
 
     def test_signing_needs_a_document_and_a_date(self):
         agreement = agreement_actions.do_save_agreement(
@@ -358,7 +360,7 @@ class ReminderSweepTestCase(BaseTestCase):
         self.collaboration = actions.do_create_collaboration(
             self.alice, actions.CollaborationData(title="Pilot", kind="pilot")
         )
-        for org, role in [(self.acme, "company"), (self.skane, "gms_party")]:
+        for org, role in [(self.acme, "company"), (self.skane, "infrastructure_party")]:
             actions.do_save_party(self.collaboration, self.alice, actions.PartyData(org, role))
         self.agreement = Agreement.objects.create(
             collaboration=self.collaboration,

@@ -58,7 +58,7 @@ class CollaborationTestCase(BaseTestCase):
     ) -> Collaboration:
         collaboration = cls.collaboration(title, **fields)
         cls.party(collaboration, cls.acme, Role.COMPANY)
-        cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+        cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
         cls.pass_gates(collaboration)
         return collaboration
 
@@ -86,7 +86,7 @@ class ListTestCase(CollaborationTestCase):
             start_date=datetime.date(2025, 2, 1),
         )
         cls.party(cls.pilot, cls.other, Role.COMPANY)
-        cls.party(cls.pilot, cls.skane, Role.GMS_PARTY)
+        cls.party(cls.pilot, cls.skane, Role.INFRASTRUCTURE)
         cls.pass_gates(cls.pilot)
         actions.do_change_collaboration_status(cls.pilot, cls.alice, "active")
 
@@ -137,9 +137,10 @@ class ListTestCase(CollaborationTestCase):
 
 
 class ListQueryCountTestCase(CollaborationTestCase):
-    # session, user, committees for the filter, count, waiting in the correction period,
-    # page (with its register entry), parties, committees, final follow-ups
-    LIST_QUERIES = 9
+    # session, user, infrastructure, committees for the filter, count, waiting in the
+    # correction period, page (with its register entry), parties, committees, final
+    # follow-ups
+    LIST_QUERIES = 10
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -149,7 +150,7 @@ class ListQueryCountTestCase(CollaborationTestCase):
                 f"Samarbete {i}", committees=[cls.rare, cls.informatics]
             )
             cls.party(collaboration, cls.acme if i % 2 else cls.other, Role.COMPANY)
-            cls.party(collaboration, cls.skane, Role.GMS_PARTY)
+            cls.party(collaboration, cls.skane, Role.INFRASTRUCTURE)
 
     def test_it_keeps_the_query_count_constant_on_the_list(self):
         self.login(self.alice)
@@ -182,7 +183,7 @@ class CreateAndEditTestCase(CollaborationTestCase):
                 "end_date": "2025-06-30",
                 "committees": [self.rare.pk],
                 "goals": [],
-                "gmcs": [],
+                "centres": [],
                 "responsible": "",
             },
         )
@@ -406,10 +407,10 @@ class DetailTestCase(CollaborationTestCase):
         self.assertContains(response, "Avtal med Acme")
         self.assertContains(response, "Sekretessavtal med Annat Bolag")
 
-    def test_it_warns_when_a_communication_does_not_mention_gms(self):
+    def test_it_warns_when_a_communication_does_not_name_the_infrastructure(self):
         self.login(self.alice)
         response = self.client.get(self.url())
-        warnings = response.content.decode().count("Does not name the infrastructure")
+        warnings = response.content.decode().count("Does not name GMS")
         self.assertEqual(warnings, 1)  # the news item, not the press release
         self.assertContains(response, "Waiting for approval")
         self.assertContains(response, f'href="{self.url()}communication/new/"')
@@ -673,7 +674,7 @@ class FollowUpTestCase(CollaborationTestCase):
 
 
 class OverviewTestCase(CollaborationTestCase):
-    OVERVIEW_QUERIES = 5  # session, user, overdue count, paginator count, page
+    OVERVIEW_QUERIES = 6  # session, user, infrastructure, overdue count, paginator count, page
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -717,7 +718,9 @@ class OverviewTestCase(CollaborationTestCase):
 
 
 class LessonsTestCase(CollaborationTestCase):
-    LESSONS_QUERIES = 6  # session, user, count, committees for the filter, page, their committees
+    LESSONS_QUERIES = (
+        7  # session, user, infrastructure, count, committees for the filter, page, their committees
+    )
 
     @classmethod
     def setUpTestData(cls) -> None:

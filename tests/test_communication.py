@@ -77,7 +77,7 @@ class CommunicationTestCase(BaseTestCase):
                 title="Snabb helgenomsekvensering", kind="research", committees=[cls.rare]
             ),
         )
-        cls.party(cls.skane, CollaborationParty.Role.GMS_PARTY)
+        cls.party(cls.skane, CollaborationParty.Role.INFRASTRUCTURE)
         cls.party(cls.acme, CollaborationParty.Role.COMPANY)
         cls.agreement = cls.signed_agreement(cls.skane, cls.acme)
         cls.activity = actions.do_save_communication(
@@ -213,8 +213,8 @@ class DraftTestCase(CommunicationTestCase):
         self.assertEqual(created.created_by, self.alice)
         self.assertEqual(created.text_version, 1)
 
-    def test_it_warns_when_the_text_does_not_mention_gms(self):
-        warning = "The text does not name the infrastructure."
+    def test_it_warns_when_the_text_does_not_name_the_infrastructure(self):
+        warning = "The text does not name GMS."
         self.login(self.alice)
         self.assertNotContains(self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en"), warning)
         self.assertNotContains(
@@ -226,7 +226,7 @@ class DraftTestCase(CommunicationTestCase):
         self.login(self.carol)
         self.assertContains(self.client.get(self.url(), HTTP_ACCEPT_LANGUAGE="en"), warning)
 
-    def test_it_warns_on_a_create_form_sent_back_without_gms(self):
+    def test_it_warns_on_a_create_form_sent_back_without_the_name(self):
         self.login(self.alice)
         response = self.client.post(
             f"/collaborations/{self.collaboration.pk}/communication/new/",
@@ -234,7 +234,7 @@ class DraftTestCase(CommunicationTestCase):
             HTTP_ACCEPT_LANGUAGE="en",
         )
         self.assertEqual(response.status_code, 200)  # the text is required
-        self.assertContains(response, "The text does not name the infrastructure.")
+        self.assertContains(response, "The text does not name GMS.")
 
     def test_it_refuses_a_stale_edit(self):
         self.assertEqual(self.edit_text(TEXT + " Första.").status_code, 200)
@@ -278,7 +278,7 @@ class ApprovalTestCase(CommunicationTestCase):
         )
 
     def test_it_needs_the_named_approver(self):
-        self.party(self.skane, CollaborationParty.Role.GMS_PARTY, approver=self.alice)
+        self.party(self.skane, CollaborationParty.Role.INFRASTRUCTURE, approver=self.alice)
         self.login(self.erin)
         self.assertNotIn("decision_form", self.client.get(self.url()).context)
         response = self.client.post(

@@ -45,7 +45,7 @@ from samverkan.effects.indicators import (
 from samverkan.effects.models import Report
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.reference.loader import load_reference
 from samverkan.test import BaseTestCase
 
@@ -106,19 +106,21 @@ def collaboration(
     created: datetime.datetime,
     *,
     companies: tuple[Organisation, ...] = (),
-    gms_parties: tuple[Organisation, ...] = (),
+    infrastructure_parties: tuple[Organisation, ...] = (),
     committees: tuple[Committee, ...] = (),
-    gmcs: tuple[GMC, ...] = (),
+    centres: tuple[Centre, ...] = (),
 ) -> Collaboration:
     row = Collaboration.objects.create(
         title=title, kind=kind, status=status, start_date=start, end_date=end, created_at=created
     )
     row.committees.set(committees)
-    row.gmcs.set(gmcs)
+    row.centres.set(centres)
     for org in companies:
         CollaborationParty.objects.create(collaboration=row, organisation=org, role="company")
-    for org in gms_parties:
-        CollaborationParty.objects.create(collaboration=row, organisation=org, role="gms_party")
+    for org in infrastructure_parties:
+        CollaborationParty.objects.create(
+            collaboration=row, organisation=org, role="infrastructure_party"
+        )
     return row
 
 
@@ -164,8 +166,8 @@ def build_effects_data(cls: Any) -> None:
     cls.d, cls.e, cls.g = company("D AB"), company("E AB"), company("G AB")
     cls.skane = Organisation.objects.get(name="Region Skåne")
     cls.stockholm = Organisation.objects.get(name="Region Stockholm")
-    cls.syd = GMC.objects.get(slug="syd")
-    cls.karolinska = GMC.objects.get(slug="karolinska")
+    cls.syd = Centre.objects.get(slug="syd")
+    cls.karolinska = Centre.objects.get(slug="karolinska")
     rare, informatics = cls.rare, cls.informatics
 
     # Inquiries. The 10 working days from a Monday to a Friday end on the same weekday two
@@ -231,7 +233,7 @@ def build_effects_data(cls: Any) -> None:
         None,
         at(2024, 5, 1),
         companies=(cls.e,),
-        gms_parties=(cls.skane,),
+        infrastructure_parties=(cls.skane,),
         committees=(rare,),
     )
     cls.c2 = collaboration(  # started Q1, ended 31 Aug; two companies; Region Stockholm.
@@ -242,7 +244,7 @@ def build_effects_data(cls: Any) -> None:
         d(2025, 8, 31),
         at(2025, 1, 20),
         companies=(cls.a, cls.b),
-        gms_parties=(cls.stockholm,),
+        infrastructure_parties=(cls.stockholm,),
         committees=(informatics,),
     )
     cls.c3 = collaboration(  # started Q2; two companies; linked to GMC Syd; D's first.
@@ -254,7 +256,7 @@ def build_effects_data(cls: Any) -> None:
         at(2025, 5, 5),
         companies=(cls.d, cls.c),
         committees=(rare, informatics),
-        gmcs=(cls.syd,),
+        centres=(cls.syd,),
     )
     collaboration(  # still planned: neither started nor active
         "Planned", "education", "planned", d(2025, 9, 1), None, at(2025, 6, 1), companies=(cls.a,)
@@ -379,9 +381,9 @@ class IndicatorTestCase(BaseTestCase):
     def test_it_filters_inquiries_by_committee_routed_or_named_and_by_kind(self):
         self.assertEqual(figures(self.compute("inquiries_received", committee=self.rare)), [2])
         self.assertEqual(figures(self.compute("inquiries_received", kind="pilot")), [2])
-        by_gmc = self.compute("inquiries_received", gmc=GMC.objects.get(slug="syd"))
-        self.assertEqual(figures(by_gmc), [8])  # inquiries name no GMC
-        self.assertEqual(len(by_gmc.ignored_filters), 1)
+        by_centre = self.compute("inquiries_received", centre=Centre.objects.get(slug="syd"))
+        self.assertEqual(figures(by_centre), [8])  # inquiries name no centre
+        self.assertEqual(len(by_centre.ignored_filters), 1)
 
     def test_it_computes_the_share_answered_within_10_working_days(self):
         # Due: i1 in time, i2 late, i3 in time, i4 late, i5 in time, i8 in time, i6 never
@@ -432,7 +434,7 @@ class IndicatorTestCase(BaseTestCase):
         self.assertEqual(figures(result), [2, 3])  # started c2, c3; active c1, c2, c3
         self.assertEqual(series(result), [[1, 2], [1, 3], [0, 3], [0, 2]])
 
-    def test_it_breaks_collaborations_down_by_kind_committee_gmc_and_region(self):
+    def test_it_breaks_collaborations_down_by_kind_committee_centre_and_region(self):
         result = self.compute("collaborations")
         kinds = table(result, "by_kind")
         self.assertEqual(kinds["Pilotprojekt"], [0, 1])
@@ -443,17 +445,17 @@ class IndicatorTestCase(BaseTestCase):
         self.assertEqual(committees[self.rare.name], [1, 2])  # c1 active, c3 both
         self.assertEqual(committees[self.informatics.name], [2, 2])  # c2, c3
         self.assertEqual(committees[self.education.name], [0, 0])
-        gmcs = table(result, "by_gmc")
-        self.assertEqual(gmcs[self.syd.name], [1, 2])  # c3 linked; c1 through Region Skåne
-        self.assertEqual(gmcs[self.karolinska.name], [1, 1])  # c2 through Region Stockholm
-        self.assertEqual(gmcs[GMC.objects.get(slug="norr").name], [0, 0])
+        centres = table(result, "by_centre")
+        self.assertEqual(centres[self.syd.name], [1, 2])  # c3 linked; c1 through Region Skåne
+        self.assertEqual(centres[self.karolinska.name], [1, 1])  # c2 through Region Stockholm
+        self.assertEqual(centres[Centre.objects.get(slug="norr").name], [0, 0])
         regions = table(result, "by_region")
         self.assertEqual(regions["Region Skåne"], [1, 2])  # c1 party; c3 through GMC Syd
         self.assertEqual(regions["Region Stockholm"], [1, 1])
         self.assertEqual(regions["Region Uppsala"], [0, 0])
 
-    def test_it_filters_collaborations_by_gmc_committee_and_kind(self):
-        self.assertEqual(figures(self.compute("collaborations", gmc=self.syd)), [1, 2])
+    def test_it_filters_collaborations_by_centre_committee_and_kind(self):
+        self.assertEqual(figures(self.compute("collaborations", centre=self.syd)), [1, 2])
         self.assertEqual(figures(self.compute("collaborations", committee=self.rare)), [1, 2])
         self.assertEqual(figures(self.compute("collaborations", kind="research")), [1, 1])
 
@@ -550,7 +552,7 @@ class IndicatorTestCase(BaseTestCase):
         self.assertEqual(series(result), [[2, 2], [1, 0], [0, 0], [1, 1]])
 
     def test_it_counts_first_engagements_within_the_filters(self):
-        self.assertEqual(figures(self.compute("new_companies", gmc=self.syd)), [2])  # c3: C, D
+        self.assertEqual(figures(self.compute("new_companies", centre=self.syd)), [2])  # c3: C, D
         self.assertEqual(figures(self.compute("new_companies", committee=self.rare)), [3])
 
     @override_settings(EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER="")
@@ -723,7 +725,7 @@ class DashboardTestCase(BaseTestCase):
         self.assertEqual(by_label["Vinnova"], ["2", "1"])
 
         filtered = self.client.get(
-            "/effects/collaborations.csv?date_from=2025-01-01&date_to=2025-12-31&gmc=syd",
+            "/effects/collaborations.csv?date_from=2025-01-01&date_to=2025-12-31&centre=syd",
             HTTP_ACCEPT_LANGUAGE="en",
         )
         rows = {
@@ -765,11 +767,12 @@ class DashboardTestCase(BaseTestCase):
             self.client.get(url)
 
 
-# Session and user (2), the committee and GMC choices (2), the cache's generation (1), the
-# indicators (20; one more once a knowledge-exchange provider is set).
-EXPECTED_DASHBOARD_QUERIES = 25
-# Session and user, the choices, the generation.
-EXPECTED_CACHED_QUERIES = 5
+# Session and user (2), the infrastructure (1), the committee and centre choices (2), the
+# cache's generation (1), the indicators (20; one more once a knowledge-exchange provider is
+# set).
+EXPECTED_DASHBOARD_QUERIES = 26
+# Session and user, the infrastructure, the choices, the generation.
+EXPECTED_CACHED_QUERIES = 6
 
 
 def grow_data(case: Any, n: int) -> None:
@@ -791,9 +794,9 @@ def grow_data(case: Any, n: int) -> None:
             None,
             at(2025, 1, 1),
             companies=(org, case.a),
-            gms_parties=(case.skane,),
+            infrastructure_parties=(case.skane,),
             committees=(committees[i % len(committees)],),
-            gmcs=(case.syd,),
+            centres=(case.syd,),
         )
         funding(
             row, "vinnova", "granted", "1000", granted="500", submitted=datetime.date(2025, 3, 1)
@@ -881,12 +884,12 @@ class ReportPageTestCase(BaseTestCase):
                 period_start=datetime.date(2025, 1, 1),
                 period_end=datetime.date(2025, 12, 31),
                 committee=self.rare,
-                gmc=GMC.objects.get(slug="syd"),
+                centre=Centre.objects.get(slug="syd"),
                 language="sv",
                 format="pdf",
             )
-        # Session, user, the count and the page of reports, the committee and GMC choices.
-        with self.assertNumQueries(6):
+        # Session, user, the count and the page of reports, the committee and centre choices.
+        with self.assertNumQueries(7):
             response = self.client.get("/effects/reports/")
         self.assertContains(response, "badge-report-queued", count=25)  # one page
 

@@ -241,7 +241,9 @@ class OrganisationsForNeedTestCase(BaseTestCase):
             resources="Sekvenseringsplattform för bakterier",
         )
         CollaborationParty.objects.create(
-            collaboration=collaboration, organisation=region, role=CollaborationParty.Role.GMS_PARTY
+            collaboration=collaboration,
+            organisation=region,
+            role=CollaborationParty.Role.INFRASTRUCTURE,
         )
 
     def test_it_ranks_organisations_by_their_inquiries_and_collaborations(self):

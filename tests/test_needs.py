@@ -532,9 +532,13 @@ class NeedCoverageTestCase(NeedTestCase):
 
 
 class NeedQueryCountTestCase(NeedTestCase):
-    BOARD_QUERIES = 5  # count, page, goals of the page, committees and goals for the filters
-    COVERAGE_QUERIES = 4  # session, user, committee rows, totals
-    MINE_QUERIES = 6  # session, user, member's committees, count, filter's committees, page
+    BOARD_QUERIES = (
+        6  # infrastructure, count, page, goals of the page, committees and goals for the filters
+    )
+    COVERAGE_QUERIES = 5  # session, user, infrastructure, committee rows, totals
+    MINE_QUERIES = (
+        7  # session, user, infrastructure, member's committees, count, filter's committees, page
+    )
 
     @classmethod
     def setUpTestData(cls) -> None:

@@ -29,8 +29,8 @@ from samverkan.inquiries.models import Inquiry
 from samverkan.orgs import actions
 from samverkan.orgs.actions import merging
 from samverkan.orgs.models import (
-    GMC,
     AssociationMembership,
+    Centre,
     Contact,
     Event,
     EventParticipant,
@@ -624,9 +624,9 @@ class EventTestCase(NetworkTestCase):
 
     def test_attending_logs_an_interaction_of_kind_event_for_the_organisation(self):
         bo = Contact.objects.create(organisation=self.acme, name="Bo", email="bo@acme.example")
-        region = Organisation.objects.gms_parties().first()
+        region = Organisation.objects.infrastructure_parties().first()
         self.login(self.alice)
-        self.add(**{"from": "gms", "gms-user": self.bob.pk, "gms-organisation": region.pk})
+        self.add(**{"from": "staff", "staff-user": self.bob.pk, "staff-organisation": region.pk})
         self.add(
             **{
                 "from": "company",
@@ -680,10 +680,10 @@ class EventTestCase(NetworkTestCase):
         self.assertFalse(self.event.participants.exists())
         self.assertFalse(Interaction.objects.filter(event=self.event).exists())
 
-    def test_a_gms_participant_needs_a_gms_party(self):
+    def test_a_staff_participant_needs_an_infrastructure_party(self):
         self.login(self.alice)
-        self.add(**{"from": "gms", "gms-user": self.dave.pk})
-        self.add(**{"from": "gms", "gms-user": self.carol.pk})
+        self.add(**{"from": "staff", "staff-user": self.dave.pk})
+        self.add(**{"from": "staff", "staff-user": self.carol.pk})
         self.assertFalse(self.event.participants.exists())
 
     def test_moving_an_event_moves_what_it_logged(self):
@@ -707,7 +707,7 @@ class EventTestCase(NetworkTestCase):
         )
         Event.objects.create(title="Utanför", kind="webinar", date=datetime.date(2025, 1, 1))
         later.committees.add(self.rare)
-        region = Organisation.objects.gms_parties().first()
+        region = Organisation.objects.infrastructure_parties().first()
         for event in (self.event, later):
             actions.do_add_event_participant(
                 self.alice, event, organisation=self.acme, contact=self.ada
@@ -783,7 +783,7 @@ class MergeTestCase(NetworkTestCase):
             collaboration=only_dup, state="preview", title="x", kind="pilot", status="planned"
         )
         entry.organisations.add(dup)
-        GMC.objects.first().partners.add(dup)
+        Centre.objects.first().partners.add(dup)
         funding = FundingApplication.objects.create(
             collaboration=only_dup, funder="vinnova", call="Utlysning"
         )
@@ -816,7 +816,7 @@ class MergeTestCase(NetworkTestCase):
             EventParticipant,
             User,
             RegisterEntry.organisations.through,
-            GMC.partners.through,
+            Centre.partners.through,
             FundingApplication.applicants.through,
             Approval,
             CorrectionRequest,

@@ -60,7 +60,7 @@ class OpenApiDocumentTestCase(BaseTestCase):
             collab.CollaborationData(title="Pilot", kind="pilot", summary="Ett pilotprojekt."),
         )
         party = collab.do_save_party(
-            collaboration, self.alice, collab.PartyData(skane, "gms_party")
+            collaboration, self.alice, collab.PartyData(skane, "infrastructure_party")
         )
         collab.do_save_party(collaboration, self.alice, collab.PartyData(self.acme, "company"))
         funding = collab.do_save_funding_application(

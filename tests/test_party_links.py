@@ -56,7 +56,7 @@ class PartyLinkTestCase(BaseTestCase):
             ),
         )
         actions.do_save_party(
-            self.collaboration, self.alice, actions.PartyData(self.skane, "gms_party")
+            self.collaboration, self.alice, actions.PartyData(self.skane, "infrastructure_party")
         )
         actions.do_save_party(
             self.collaboration,

@@ -16,7 +16,7 @@ from samverkan.collaborations.models import (
 )
 from samverkan.demo.story import load_demo
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion, StatusChange
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.reference.loader import load_reference
 from samverkan.strategy.models import Goal
 from samverkan.test import BaseTestCase
@@ -93,7 +93,7 @@ class ReferenceDataTestCase(TestCase):
         counts = self._counts()
         self.assertEqual(counts["regions"], 7)
         self.assertEqual(counts["universities"], 7)
-        self.assertEqual(counts["gmcs"], 7)
+        self.assertEqual(counts["centres"], 7)
         self.assertEqual(counts["goals"], 5)
         self.assertEqual(counts["gates"], 4)
         self.assertEqual(counts["criteria"], 3)
@@ -102,16 +102,18 @@ class ReferenceDataTestCase(TestCase):
         load_reference()
         self.assertEqual(self._counts(), counts)
         self.assertEqual(
-            set(GMC.objects.get(slug="vast").partners.values_list("name", flat=True)),
+            set(Centre.objects.get(slug="vast").partners.values_list("name", flat=True)),
             {"Västra Götalandsregionen", "Göteborgs universitet"},
         )
         self.assertTrue(Committee.objects.get(slug="innovation_industry").is_central_entry_point)
 
     def _counts(self) -> dict[str, int]:
         return {
-            "regions": Organisation.objects.filter(kind="region", is_gms_party=True).count(),
+            "regions": Organisation.objects.filter(
+                kind="region", is_infrastructure_party=True
+            ).count(),
             "universities": Organisation.objects.filter(kind="university").count(),
-            "gmcs": GMC.objects.count(),
+            "centres": Centre.objects.count(),
             "committees": Committee.objects.count(),
             "goals": Goal.objects.count(),
             "gates": Gate.objects.count(),

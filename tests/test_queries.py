@@ -7,7 +7,7 @@ from samverkan.inquiries import actions
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.test import BaseTestCase
 
-QUEUE_QUERIES = 6  # session, user, count, committees for the filter, page, routings
+QUEUE_QUERIES = 7  # session, user, infrastructure, count, committees for the filter, page, routings
 API_LIST_QUERIES = 5
 
 

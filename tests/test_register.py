@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations import actions
-from samverkan.orgs.models import GMC, Contact, Organisation
+from samverkan.orgs.models import Centre, Contact, Organisation
 from samverkan.register import actions as register
 from samverkan.register.models import CorrectionRequest, RegisterConfirmation, RegisterEntry
 from samverkan.strategy.models import Goal
@@ -40,7 +40,7 @@ class RegisterTestCase(BaseTestCase):
             committees=[cls.rare],
             start=datetime.date(2025, 3, 1),
             funding=True,
-            gmcs=list(GMC.objects.filter(slug="uppsala")),
+            centres=list(Centre.objects.filter(slug="uppsala")),
         )
         cls.other_published = cls.collaboration(
             "Utbildning i genomik",
@@ -79,7 +79,7 @@ class RegisterTestCase(BaseTestCase):
 
     @classmethod
     def collaboration(
-        cls, title, summary, *, parties, committees, start, company=None, funding=False, gmcs=()
+        cls, title, summary, *, parties, committees, start, company=None, funding=False, centres=()
     ):
         collaboration = actions.do_create_collaboration(
             cls.alice,
@@ -92,14 +92,16 @@ class RegisterTestCase(BaseTestCase):
                 end_date=start + datetime.timedelta(days=400),
                 committees=committees,
                 goals=list(Goal.objects.filter(number=1)),
-                gmcs=list(gmcs),
+                centres=list(centres),
             ),
         )
         actions.do_save_party(
             collaboration, cls.alice, actions.PartyData(company or cls.acme, "company")
         )
         for party in parties:
-            actions.do_save_party(collaboration, cls.alice, actions.PartyData(party, "gms_party"))
+            actions.do_save_party(
+                collaboration, cls.alice, actions.PartyData(party, "infrastructure_party")
+            )
         if funding:
             actions.do_save_funding_application(
                 collaboration,

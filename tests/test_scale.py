@@ -43,7 +43,7 @@ class SeedScaleTestCase(BaseTestCase):
         self.assertTrue(Routing.objects.exists() and Assessment.objects.exists())
         accepted = Inquiry.objects.filter(status="accepted").count()
         self.assertEqual(Collaboration.objects.filter(inquiry__isnull=False).count(), accepted)
-        self.assertTrue(CollaborationParty.objects.filter(role="gms_party").exists())
+        self.assertTrue(CollaborationParty.objects.filter(role="infrastructure_party").exists())
         self.assertTrue(RegisterEntry.objects.published().exists())
         self.assertEqual(Interaction.objects.filter(organisation__kind="company").count(), 2000)
         self.assertEqual(Interaction.contacts.through.objects.count(), Interaction.objects.count())

@@ -11,12 +11,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
 from .models import Agreement, AgreementDocument, AgreementPrinciple, PrincipleAnswer
 
 
 @admin.register(AgreementPrinciple)
-class AgreementPrincipleAdmin(admin.ModelAdmin):
-    list_display = ("slug", "text_sv", "text_en", "order")
+class AgreementPrincipleAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("slug", "text_sv", "text_en", "order", "source", awaits_confirmation)
+    list_filter = ("assumed",)
     search_fields = ("slug", "text_sv", "text_en")
 
 

@@ -50,7 +50,9 @@ class AgreementForm(forms.Form):
         label=_("Terms"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
-        help_text=_("Confidential: shown only to GMS staff and the agreement's parties."),
+        help_text=_(
+            "Confidential: shown only to the infrastructure's staff and the agreement's parties."
+        ),
     )
 
     def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:

@@ -8,10 +8,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
 
 
-class AgreementPrinciple(models.Model):
+class AgreementPrinciple(Sourced):
     """A principle every collaboration agreement is checked against (reference data)."""
 
     slug = models.SlugField(_("identifier"), unique=True)

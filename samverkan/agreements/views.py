@@ -53,8 +53,8 @@ def _get_agreement_for_user(
 
 
 def _sees_confidential(user: User, agreement: Agreement) -> bool:
-    """The terms and the documents: GMS staff and viewers, and the parties' own users.
-    Committee members see that the agreement exists, not what it says."""
+    """The terms and the documents: the infrastructure's staff and viewers, and the parties'
+    own users. Committee members see that the agreement exists, not what it says."""
     if user.reads_everything:
         return True
     return user.role == Role.COMPANY and any(

@@ -62,7 +62,7 @@ class PartyOut(PartyBriefOut):
 
 class PartyIn(Schema):
     organisation: int = Field(..., description="The organisation's id")
-    role: str = Field(..., description="gms_party, company or other")
+    role: str = Field(..., description="infrastructure_party, company or other")
     role_description: str = ""
     resources: str = ""
     approver: str | None = Field(
@@ -103,7 +103,7 @@ class CollaborationDetailOut(CollaborationOut):
     non_exclusivity_note: str
     inquiry: str | None = Field(None, description="The reference of the inquiry it came from")
     parties: list[PartyOut]  # type: ignore[assignment]
-    gmcs: list[str]
+    centres: list[str]
     goals: list[int]
     allowed_transitions: list[str]
     start_blockers: list[str] = Field(
@@ -138,8 +138,8 @@ class CollaborationDetailOut(CollaborationOut):
         return obj.inquiry.reference if obj.inquiry_id else None
 
     @staticmethod
-    def resolve_gmcs(obj: Any) -> list[str]:
-        return [g.slug for g in obj.gmcs.all()]
+    def resolve_centres(obj: Any) -> list[str]:
+        return [g.slug for g in obj.centres.all()]
 
     @staticmethod
     def resolve_goals(obj: Any) -> list[int]:
@@ -158,8 +158,8 @@ class CollaborationIn(Schema):
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     committees: list[str] = Field([], description="Committee ids from the reference data")
-    gmcs: list[str] = Field([], description="Genomic Medicine Center ids")
-    goals: list[Id] = Field([], description="Numbers of the GMS goals served")
+    centres: list[str] = Field([], description="Identifiers of the regional centres")
+    goals: list[Id] = Field([], description="Numbers of the infrastructure's goals served")
     responsible: str | None = Field(
         None, description="Username of the responsible coordinator; you when empty"
     )
@@ -358,7 +358,9 @@ class CommunicationOut(Schema):
     text_version: int
     approved: bool = Field(..., description="Every required party approved the current text")
     approved_at: datetime.datetime | None
-    mentions_gms: bool = Field(..., description="The text makes clear that it concerns GMS")
+    names_infrastructure: bool = Field(
+        ..., description="The text names the infrastructure, as every communication must"
+    )
     version: int
 
     @staticmethod
@@ -464,7 +466,8 @@ class FollowUpAnswerOut(Schema):
 
 
 def _conversation(field: str) -> Any:
-    """The record of the conversation is for GMS staff; company users see their answers."""
+    """The record of the conversation is for the infrastructure's staff; company users see
+    their answers."""
 
     def resolve(obj: Any, context: Any) -> Any:
         return None if _is_company(context) else getattr(obj, field)

@@ -1,7 +1,7 @@
 """The industry network and the needs board over HTTP, with the same permissions as the pages.
 
-The network (organisations, contacts, interactions, events) is read by GMS (coordinators,
-administrators, viewers and committee members) and written by coordinators; company
+The network (organisations, contacts, interactions, events) is read by the infrastructure
+(coordinators, administrators, viewers and committee members) and written by coordinators; company
 users are refused. Published needs are public; the rest follows `Need.visible_to`.
 """
 
@@ -37,6 +37,7 @@ from samverkan.orgs.models import (
 from samverkan.orgs.querysets import reads_network
 from samverkan.strategy.models import Goal
 
+from .nested import Nested
 from .schemas import WRITE_ERRORS, ErrorOut, Id, Pagination
 from .security import TokenAuth, api_auth
 
@@ -78,7 +79,7 @@ class OrganisationOut(Schema):
     foreign_identifier: str
     country: str
     website: str
-    is_gms_party: bool
+    is_infrastructure_party: bool
     version: int
     contact_count: int = 0
     collaboration_count: int = 0
@@ -154,7 +155,9 @@ class InteractionIn(Schema):
     subject: str
     notes: str = ""
     contacts: list[Id] = Field([], description="Ids of the organisation's contacts")
-    participants: list[str] = Field([], description="Usernames of the people from GMS")
+    participants: list[str] = Field(
+        [], description="Usernames of the people from the infrastructure"
+    )
 
 
 class InteractionOut(Schema):
@@ -213,7 +216,9 @@ class ParticipantOut(Schema):
     organisation_name: str
     contact: int | None = Field(None, alias="contact_id")
     contact_name: str = Field("", description="Empty for an erased contact")
-    user: str | None = Field(None, description="The username of a participant from GMS")
+    user: str | None = Field(
+        None, description="The username of a participant from the infrastructure"
+    )
 
     @staticmethod
     def resolve_organisation_name(obj: EventParticipant) -> str:
@@ -241,7 +246,7 @@ class NeedFilterIn(Schema):
     q: str | None = Field(None, description="Words in the title or the description")
     committee: str | None = Field(None, description="A committee id from the reference data")
     kind: str | None = None
-    goal: int | None = Field(None, description="A GMS goal's number")
+    goal: int | None = Field(None, description="The number of one of the infrastructure's goals")
     status: str | None = Field(None, description="draft, published or closed")
 
 
@@ -253,7 +258,7 @@ class NeedIn(Schema):
     desired_partner: str = ""
     contact_committee: str | None = Field(None, description="Empty means the need's committee")
     status: str = Need.Status.DRAFT
-    goals: list[Id] = Field([], description="GMS goals' numbers")
+    goals: list[Id] = Field([], description="Numbers of the infrastructure's goals")
 
 
 class NeedUpdateIn(NeedIn):
@@ -415,22 +420,23 @@ def _contact_data(payload: ContactIn) -> actions.ContactData:
     )
 
 
-@router.get("/organisations/{organisation_id}/contacts", auth=api_auth, response=list[ContactOut])
-def list_contacts(request: ApiRequest, organisation_id: int) -> QuerySet[Contact]:
-    """The organisation's people; erased ones show as erased, without personal data."""
-    return _get_organisation(request, organisation_id).contacts.order_by("name", "pk")
+def _create_contact(request: ApiRequest, organisation: Organisation, payload: ContactIn) -> Contact:
+    return actions.do_save_contact(request.auth, organisation, _contact_data(payload))
 
 
-@router.post(
+nested = Nested(router, __name__, "organisation_id", _get_organisation)
+
+nested.resource(
     "/organisations/{organisation_id}/contacts",
-    auth=api_auth,
-    response={201: ContactOut, **WRITE_ERRORS},
-    summary="Add a person to an organisation",
+    singular="contact",
+    plural="contacts",
+    out=ContactOut,
+    items=lambda request, organisation: organisation.contacts.order_by("name", "pk"),
+    create=_create_contact,
+    create_in=ContactIn,
+    summaries={"create": "Add a person to an organisation"},
+    docs={"list": "The organisation's people; erased ones show as erased, without personal data."},
 )
-def create_contact(request: ApiRequest, organisation_id: int, payload: ContactIn) -> Status:
-    organisation = _get_organisation(request, organisation_id)
-    contact = actions.do_save_contact(request.auth, organisation, _contact_data(payload))
-    return Status(201, contact)
 
 
 @router.put("/contacts/{contact_id}", auth=api_auth, response={200: ContactOut, **WRITE_ERRORS})
@@ -452,28 +458,9 @@ def update_contact(request: ApiRequest, contact_id: int, payload: ContactUpdateI
 # Interactions -------------------------------------------------------------------------
 
 
-@router.get(
-    "/organisations/{organisation_id}/interactions",
-    auth=api_auth,
-    response=list[InteractionOut],
-    summary="The organisation's log, newest first",
-)
-@paginate(Pagination, page_size=settings.PAGE_SIZE)
-def list_interactions(request: ApiRequest, organisation_id: int) -> QuerySet[Interaction]:
-    organisation = _get_organisation(request, organisation_id)
-    return organisation.interactions.prefetch_related("contacts", "participants").order_by(
-        "-date", "-pk"
-    )
-
-
-@router.post(
-    "/organisations/{organisation_id}/interactions",
-    auth=api_auth,
-    response={201: InteractionOut, **WRITE_ERRORS},
-    summary="Log a meeting, call or e-mail",
-)
-def create_interaction(request: ApiRequest, organisation_id: int, payload: InteractionIn) -> Status:
-    organisation = _get_organisation(request, organisation_id)
+def _create_interaction(
+    request: ApiRequest, organisation: Organisation, payload: InteractionIn
+) -> Interaction:
     data = actions.InteractionData(
         kind=payload.kind,
         date=payload.date,
@@ -485,10 +472,25 @@ def create_interaction(request: ApiRequest, organisation_id: int, payload: Inter
         ),
     )
     interaction = actions.do_log_interaction(request.auth, organisation, data)
-    return Status(
-        201,
-        Interaction.objects.prefetch_related("contacts", "participants").get(pk=interaction.pk),
-    )
+    return Interaction.objects.prefetch_related("contacts", "participants").get(pk=interaction.pk)
+
+
+nested.resource(
+    "/organisations/{organisation_id}/interactions",
+    singular="interaction",
+    plural="interactions",
+    out=InteractionOut,
+    items=lambda request, organisation: organisation.interactions.prefetch_related(
+        "contacts", "participants"
+    ).order_by("-date", "-pk"),
+    paginated=True,
+    create=_create_interaction,
+    create_in=InteractionIn,
+    summaries={
+        "list": "The organisation's log, newest first",
+        "create": "Log a meeting, call or e-mail",
+    },
+)
 
 
 # Events -------------------------------------------------------------------------------
@@ -537,7 +539,7 @@ def create_event(request: ApiRequest, payload: EventIn) -> Status:
 
 @router.get("/events/{event_id}", auth=api_auth, response=EventDetailOut)
 def get_event(request: ApiRequest, event_id: int) -> Event:
-    """The event with everyone who took part, from GMS and from companies."""
+    """The event with everyone who took part, from the infrastructure and from companies."""
     return _get_event(request, event_id)
 
 

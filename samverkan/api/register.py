@@ -21,7 +21,7 @@ from .schemas import Pagination
 router = Router(tags=["transparency register"])
 
 
-class FundingOut(Schema):
+class RegisterFundingOut(Schema):
     funder: str
     call: str
     status: str
@@ -38,12 +38,12 @@ class RegisterEntryOut(Schema):
     status: str
     start_date: datetime.date | None
     end_date: datetime.date | None
-    gms_parties: str
+    infrastructure_parties: str
     companies: str
     committees: list[str]
-    gmcs: list[str]
+    centres: list[str]
     goals: list[int]
-    funding: list[FundingOut]
+    funding: list[RegisterFundingOut]
     published_at: datetime.datetime | None
     changed_at: datetime.datetime | None
     url: str
@@ -53,7 +53,7 @@ class RegisterEntryOut(Schema):
         return obj.collaboration_id
 
     @staticmethod
-    def resolve_gms_parties(obj: RegisterEntry) -> str:
+    def resolve_infrastructure_parties(obj: RegisterEntry) -> str:
         return obj.parties_text
 
     @staticmethod
@@ -65,8 +65,8 @@ class RegisterEntryOut(Schema):
         return [c.slug for c in obj.committees.all()]
 
     @staticmethod
-    def resolve_gmcs(obj: RegisterEntry) -> list[str]:
-        return [g.slug for g in obj.gmcs.all()]
+    def resolve_centres(obj: RegisterEntry) -> list[str]:
+        return [g.slug for g in obj.centres.all()]
 
     @staticmethod
     def resolve_goals(obj: RegisterEntry) -> list[int]:
@@ -82,7 +82,7 @@ class RegisterFilterIn(Schema):
     kind: str | None = None
     status: str | None = None
     committee: str | None = None
-    gmc: str | None = None
+    centre: str | None = None
     party: int | None = None
     company: int | None = None
     company_name: str | None = None

@@ -76,7 +76,7 @@ class CollaborationData:
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     committees: list[Committee] = field(default_factory=list)
-    gmcs: list[Any] = field(default_factory=list)
+    centres: list[Any] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     responsible: User | None = None
     non_exclusivity_note: str = ""
@@ -107,7 +107,7 @@ def do_create_collaboration(
     collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
     collaboration.committees.set(data.committees)
-    collaboration.gmcs.set(data.gmcs)
+    collaboration.centres.set(data.centres)
     collaboration.goals.set(data.goals)
     return collaboration
 
@@ -181,7 +181,7 @@ def do_update_collaboration(
     collaboration.full_clean(exclude=["inquiry", "responsible"])
     collaboration.save()
     collaboration.committees.set(data.committees)
-    collaboration.gmcs.set(data.gmcs)
+    collaboration.centres.set(data.centres)
     collaboration.goals.set(data.goals)
     if dates_changed and collaboration.status == Status.ACTIVE:
         schedule_follow_ups(collaboration)
@@ -451,8 +451,8 @@ def required_approvers(activity: CommunicationActivity) -> list[Organisation]:
 
 
 def can_approve_for(user: User, collaboration: Collaboration, organisation: Organisation) -> bool:
-    """The named approver; a company user for their own organisation; or, for a GMS party
-    with no named approver, a coordinator."""
+    """The named approver; a company user for their own organisation; or, for an
+    infrastructure party with no named approver, a coordinator."""
     party = CollaborationParty.objects.filter(
         collaboration=collaboration, organisation=organisation
     ).first()
@@ -462,7 +462,7 @@ def can_approve_for(user: User, collaboration: Collaboration, organisation: Orga
         return party.approver_id == user.pk
     if user.role == Role.COMPANY:
         return user.organisation_id == organisation.pk
-    return user.has_role(*STAFF_ROLES) and organisation.is_gms_party
+    return user.has_role(*STAFF_ROLES) and organisation.is_infrastructure_party
 
 
 @dataclass
@@ -540,7 +540,7 @@ def do_decide_communication(
         raise PermissionDenied
     if decision not in Approval.Decision.values:
         raise ValidationError({"decision": [_("Approve or ask for changes.")]})
-    if decision == Approval.Decision.APPROVED and not activity.mentions_gms:
+    if decision == Approval.Decision.APPROVED and not activity.names_infrastructure:
         raise ValidationError(
             _(
                 "The text does not name the infrastructure, as the strategy requires; it "

@@ -18,7 +18,7 @@ class CommunicationForm(forms.Form):
         label=_("Draft text"),
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_(
-            "Make clear that the communication concerns GMS (Genomic Medicine Sweden). "
+            "Make clear that the communication concerns the infrastructure: name it. "
             "Every party to the signed agreement approves the text; a changed text is "
             "approved again."
         ),
@@ -54,13 +54,13 @@ class CommunicationForm(forms.Form):
             channel=data["channel"],
         )
 
-    def lacks_gms_mention(self) -> bool:
-        """True when there is a text and it does not say it concerns GMS."""
+    def lacks_infrastructure_name(self) -> bool:
+        """True when there is a text and it does not name the infrastructure."""
         title = self["title"].value() or ""
         text = self["text"].value() or ""
         if not (str(title).strip() or str(text).strip()):
             return False
-        return not CommunicationActivity(title=str(title), text=str(text)).mentions_gms
+        return not CommunicationActivity(title=str(title), text=str(text)).names_infrastructure
 
 
 class OrganisationChoiceField(forms.ModelChoiceField):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.decorators import role_required
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import StaleRecordError
+from samverkan.core.models import Infrastructure, StaleRecordError
 from samverkan.orgs.models import Organisation
 
 from . import actions
@@ -73,14 +73,17 @@ def _form_page(
     )
 
 
-def _warn_without_gms(request: AuthedRequest, activity: CommunicationActivity) -> None:
-    if not activity.mentions_gms:
+def _warn_without_infrastructure_name(
+    request: AuthedRequest, activity: CommunicationActivity
+) -> None:
+    if not activity.names_infrastructure:
         messages.warning(
             request,
             _(
-                "The text does not name the infrastructure. Every communication must make "
-                "clear what it concerns; it cannot be approved until it does."
-            ),
+                "The text does not name %(name)s. Every communication must make clear that it "
+                "concerns %(name)s; it cannot be approved until it does."
+            )
+            % {"name": Infrastructure.current().short},
         )
 
 
@@ -98,7 +101,7 @@ def create(request: AuthedRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error.messages)
             else:
                 messages.success(request, _("The draft is saved."))
-                _warn_without_gms(request, activity)
+                _warn_without_infrastructure_name(request, activity)
                 return redirect(activity)
     else:
         form = CommunicationForm()
@@ -135,7 +138,7 @@ def edit(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
                         )
                         % {"version": saved.text_version},
                     )
-                _warn_without_gms(request, saved)
+                _warn_without_infrastructure_name(request, saved)
                 return redirect(saved)
     else:
         form = CommunicationForm(initial=CommunicationForm.initial_for(activity))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.choices import CollaborationKind
 from samverkan.inquiries.models import Gate
-from samverkan.orgs.models import GMC, Committee, Contact, Organisation
+from samverkan.orgs.models import Centre, Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
 from .actions import CollaborationData, FollowUpRecord, FundingData, PartyData
@@ -88,14 +88,14 @@ class CollaborationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    gmcs = NameChoiceField(
-        label=_("Genomic Medicine Centers"),
-        queryset=GMC.objects.all(),
+    centres = NameChoiceField(
+        label=_("Regional centres"),
+        queryset=Centre.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     goals = forms.ModelMultipleChoiceField(
-        label=_("GMS goals served"),
+        label=_("Goals served"),
         queryset=Goal.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -122,7 +122,7 @@ class CollaborationForm(forms.Form):
             "start_date": collaboration.start_date,
             "end_date": collaboration.end_date,
             "committees": list(collaboration.committees.all()),
-            "gmcs": list(collaboration.gmcs.all()),
+            "centres": list(collaboration.centres.all()),
             "goals": list(collaboration.goals.all()),
             "responsible": collaboration.responsible,
         }
@@ -137,7 +137,7 @@ class CollaborationForm(forms.Form):
             start_date=data["start_date"],
             end_date=data["end_date"],
             committees=list(data["committees"]),
-            gmcs=list(data["gmcs"]),
+            centres=list(data["centres"]),
             goals=list(data["goals"]),
             responsible=data["responsible"],
         )
@@ -179,7 +179,7 @@ class PartyForm(forms.Form):
         required=False,
         help_text=_(
             "Who approves communication for the organisation. When empty, a company's own users "
-            "approve, and coordinators approve for GMS parties."
+            "approve, and coordinators approve for the infrastructure's parties."
         ),
     )
 

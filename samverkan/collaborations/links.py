@@ -83,7 +83,7 @@ def request_from_parties(
     """Ask the parties outside the infrastructure, through their contact persons, to do
     one thing; a request already answered is asked again (the thing changed)."""
     parties = collaboration.parties.select_related("organisation", "contact").filter(
-        organisation__is_gms_party=False
+        organisation__is_infrastructure_party=False
     )
     if organisations is not None:
         parties = parties.filter(organisation__in=organisations)

@@ -32,7 +32,7 @@ def names_the_infrastructure(text: str) -> bool:
 
 
 class Collaboration(TimeStampedModel, VersionedModel):
-    """A collaboration between GMS parties and one or more companies; never exclusive."""
+    """A collaboration between infrastructure parties and one or more companies; never exclusive."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -75,15 +75,15 @@ class Collaboration(TimeStampedModel, VersionedModel):
     committees = models.ManyToManyField(
         "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="collaborations"
     )
-    gmcs = models.ManyToManyField(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Centers"),
+    centres = models.ManyToManyField(
+        "orgs.Centre",
+        verbose_name=_("regional centres"),
         blank=True,
         related_name="collaborations",
     )
     goals = models.ManyToManyField(
         "strategy.Goal",
-        verbose_name=_("GMS goals served"),
+        verbose_name=_("goals served"),
         blank=True,
         related_name="collaborations",
     )
@@ -170,7 +170,7 @@ class Collaboration(TimeStampedModel, VersionedModel):
         roles = set(self.parties.values_list("role", flat=True))
         if CollaborationParty.Role.COMPANY not in roles:
             problems.append(gettext("Add at least one company as a party."))
-        if CollaborationParty.Role.GMS_PARTY not in roles:
+        if CollaborationParty.Role.INFRASTRUCTURE not in roles:
             problems.append(gettext("Add at least one party of the infrastructure."))
         if self.start_date is None:
             problems.append(gettext("Give the start date before the collaboration starts."))
@@ -241,7 +241,7 @@ class CollaborationParty(models.Model):
     """An organisation taking part, with its role, what it brings and who approves for it."""
 
     class Role(models.TextChoices):
-        GMS_PARTY = "gms_party", _("GMS party")
+        INFRASTRUCTURE = "infrastructure_party", _("Infrastructure party")
         COMPANY = "company", _("Company")
         OTHER = "other", _("Other party")
 
@@ -393,8 +393,9 @@ class CommunicationActivity(TimeStampedModel, VersionedModel):
         return reverse("collaborations:communication", args=[self.collaboration_id, self.pk])
 
     @property
-    def mentions_gms(self) -> bool:
-        # The strategy requires every communication to make clear what it concerns.
+    def names_infrastructure(self) -> bool:
+        """The strategy requires every communication to make clear that it concerns the
+        infrastructure: the title or the text names it."""
         return names_the_infrastructure(f"{self.title}\n{self.text}")
 
     @property

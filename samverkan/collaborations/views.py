@@ -254,7 +254,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
-        "gmcs": collaboration.gmcs.all(),
+        "centres": collaboration.centres.all(),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
         "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),

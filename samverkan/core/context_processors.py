@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .models import Infrastructure
+
 # Roles by name: core imports no app, so it does not import accounts.Role.
 ANYONE = "anyone"
 LOGGED_IN = "logged_in"
@@ -139,3 +141,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     nav_user = user if user is not None and user.is_authenticated else None
     return {"nav_user": nav_user, "nav_groups": navigation_for(nav_user, request.path)}
+
+
+def infrastructure(request: HttpRequest) -> dict[str, Any]:
+    """Who runs the platform, for every template (read once per request)."""
+    return {"infrastructure": Infrastructure.current()}

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from samverkan.lib.mail import header_value
 
-from .models import OutboundEmail
+from .models import Infrastructure, OutboundEmail
 from .tasks import send_outbound_email
 
 
@@ -16,6 +16,7 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     The template renders the subject on its first line and the body after it, in the
     recipient's language, not the language of whoever triggered the mail.
     """
+    context = {"infrastructure": Infrastructure.current(), **context}
     with translation.override(language):
         rendered = render_to_string(template, context).strip()
     subject, _, body = rendered.partition("\n")

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from .models import _in_request, _request_infrastructure
+
 logger = logging.getLogger(__name__)
 
 
@@ -88,3 +90,19 @@ class DatabaseErrorsMiddleware:
         response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class InfrastructureMiddleware:
+    """Read the infrastructure row at most once per request, and forget it afterwards."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        in_request = _in_request.set(True)
+        cached = _request_infrastructure.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_infrastructure.reset(cached)
+            _in_request.reset(in_request)

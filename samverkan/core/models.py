@@ -1,3 +1,5 @@
+import re
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +91,160 @@ class OutboundEmail(TimeStampedModel):
         return f"{self.subject} ({self.get_status_display()})"
 
 
+class Sourced(models.Model):
+    """A fact from the reference pack: where it comes from, and whether it is an assumption
+    that someone at the infrastructure has yet to confirm.
+
+    Loading the pack again sets `source` and `assumed` but never the confirmation, so a fact
+    confirmed in the admin stays confirmed.
+    """
+
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("Where this fact comes from.")
+    )
+    assumed = models.BooleanField(
+        _("assumed"),
+        default=False,
+        help_text=_("Not found in the sources: an assumption the infrastructure must confirm."),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """An assumption nobody at the infrastructure has confirmed yet."""
+        return self.assumed and self.confirmed_at is None
+
+
+# The infrastructure row, read at most once per request: InfrastructureMiddleware opens the
+# cache when a request starts and drops it when it ends, so nothing outlives a request and
+# an edit in the admin shows on the next request of every process.
+_request_infrastructure: ContextVar["Infrastructure | None"] = ContextVar(
+    "request_infrastructure", default=None
+)
+_in_request: ContextVar[bool] = ContextVar("in_request", default=False)
+
+
+class Infrastructure(models.Model):
+    """The infrastructure that runs this platform: one row, filled from the reference pack
+    and edited in the admin. Pages, e-mails, exports and the API take its names from here."""
+
+    name_sv = models.CharField(_("name (Swedish)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    short_name = models.CharField(
+        _("short name"), max_length=40, blank=True, help_text=_("As in running text.")
+    )
+    description_sv = models.TextField(_("description (Swedish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_email = models.EmailField(_("contact address"), blank=True)
+    email_from = models.CharField(
+        _("e-mail sender"),
+        max_length=200,
+        blank=True,
+        help_text=_("The From of every e-mail, such as 'Samverkan <samverkan@example.org>'."),
+    )
+    logo = models.CharField(
+        _("logo"),
+        max_length=300,
+        blank=True,
+        help_text=_("The path of an image under static/, such as img/logo.svg."),
+    )
+    reference_prefix = models.SlugField(
+        _("reference prefix"),
+        max_length=12,
+        default="REF",
+        help_text=_("Inquiry references look like PREFIX-2026-00042."),
+    )
+    centre_label_sv = models.CharField(_("regional centre (Swedish)"), max_length=80, blank=True)
+    centre_label_en = models.CharField(_("regional centre (English)"), max_length=80, blank=True)
+    centres_label_sv = models.CharField(_("regional centres (Swedish)"), max_length=80, blank=True)
+    centres_label_en = models.CharField(_("regional centres (English)"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("infrastructure")
+        verbose_name_plural = _("infrastructure")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _request_infrastructure.set(None)
+
+    @classmethod
+    def current(cls) -> "Infrastructure":
+        """The stored row, or a neutral stand-in before any reference pack is loaded."""
+        cached = _request_infrastructure.get()
+        if cached is not None:
+            return cached
+        row = cls.objects.order_by("pk").first() or cls(
+            name_sv="Infrastrukturen", name_en="The infrastructure"
+        )
+        if _in_request.get():
+            _request_infrastructure.set(row)
+        return row
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def short(self) -> str:
+        """The name as running text uses it: the short name when there is one."""
+        return self.short_name or self.name
+
+    @property
+    def description(self) -> str:
+        return localized(self, "description")
+
+    @property
+    def centre_label(self) -> str:
+        return localized(self, "centre_label") or str(_("Regional centre"))
+
+    @property
+    def centres_label(self) -> str:
+        return localized(self, "centres_label") or str(_("Regional centres"))
+
+    @property
+    def sender(self) -> str:
+        """The From of the platform's e-mails."""
+        return self.email_from or settings.DEFAULT_FROM_EMAIL
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of inquiry references; the setting, when set, overrides the pack."""
+        return settings.INQUIRY_REFERENCE_PREFIX or self.reference_prefix
+
+    def terms(self) -> list[str]:
+        """The words a communication must contain to name the infrastructure (the pack's
+        `rules: communication: must_name`), else its names."""
+        row = Parameter.objects.filter(key="communication_must_name").first()
+        words = [str(t) for t in (row.value if row else []) if str(t).strip()]
+        return words or [w for w in (self.short_name, self.name_sv, self.name_en) if w]
+
+    def is_named_in(self, *texts: str) -> bool:
+        """True when one of the texts names the infrastructure as a word of its own."""
+        pattern = re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(r"\s+".join(map(re.escape, t.split())) for t in self.terms())
+            + r")(?!\w)",
+            re.IGNORECASE,
+        )
+        return any(pattern.search(text or "") for text in texts)
+
+
 class RateCounter(models.Model):
     """Requests one client made in one time window (see samverkan.core.ratelimit)."""
 
@@ -100,7 +256,7 @@ class RateCounter(models.Model):
         return f"{self.key}: {self.count}"
 
 
-class Parameter(models.Model):
+class Parameter(Sourced):
     """A tunable rule from the reference data, such as the follow-up cadence in months."""
 
     key = models.SlugField(_("key"), max_length=80, unique=True)
@@ -123,6 +279,7 @@ class Parameter(models.Model):
         "agreement_reminder_days": [90, 30, 7],
         "register_correction_days": 14,
         "declined_inquiry_retention_years": 3,
+        "answer_target_working_days": 10,
         "party_link_days": 14,
         "follow_up_overdue_repeat_days": 7,
         "register_withholdable_fields": [],

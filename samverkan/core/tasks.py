@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from .models import OutboundEmail
+from .models import Infrastructure, OutboundEmail
 from .periodic import periodic_jobs
 from .ratelimit import delete_expired_counters
 
@@ -54,11 +54,12 @@ def send_outbound_email(email_id: int) -> str:
     email = claim_outbound_email(email_id)
     if email is None:
         return "skipped"
+    sender = Infrastructure.current().sender
     try:
         send_mail(
             email.subject,
             email.body,
-            settings.DEFAULT_FROM_EMAIL,
+            sender,
             [email.to],
             connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
         )

@@ -558,7 +558,9 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
             collab.do_save_party(
                 collaboration,
                 coordinator,
-                collab.PartyData(org, "gms_party", resources="Prover, kliniska data och analys."),
+                collab.PartyData(
+                    org, "infrastructure_party", resources="Prover, kliniska data och analys."
+                ),
             )
         for funder, call, applied, granted, currency, f_status in funding:
             collab.do_save_funding_application(

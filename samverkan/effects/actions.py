@@ -34,7 +34,7 @@ def do_request_report(actor: User, scope: Scope, *, language: str, format: str) 
         period_start=scope.start,
         period_end=scope.end,
         committee=scope.committee,
-        gmc=scope.gmc,
+        centre=scope.centre,
         kind=scope.kind,
         language=language,
         format=format,
@@ -48,7 +48,7 @@ def report_scope(report: Report) -> Scope:
         start=report.period_start,
         end=report.period_end,
         committee=report.committee,
-        gmc=report.gmc,
+        centre=report.centre,
         kind=report.kind,
     )
 
@@ -78,7 +78,7 @@ def run_report(report_id: int) -> str:
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(of=("self",))
-            .select_related("committee", "gmc", "requested_by")
+            .select_related("committee", "centre", "requested_by")
             .filter(pk=report_id)
             .first()
         )

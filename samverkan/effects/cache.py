@@ -52,7 +52,7 @@ def indicators(scope: Scope, interval: str) -> list[EffectGroup]:
         scope.start,
         scope.end,
         scope.committee.pk if scope.committee else None,
-        scope.gmc.pk if scope.gmc else None,
+        scope.centre.pk if scope.centre else None,
         scope.kind,
         scope.today,
         interval,

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from samverkan.core.choices import CollaborationKind
+from samverkan.core.models import Infrastructure
 from samverkan.lib.spreadsheets import SafeCsvWriter, make_workbook_safe, safe_cell
 
 from .formatting import COUNT, DAYS, MONEY, PERCENT, format_value
@@ -30,7 +31,7 @@ def scope_lines(scope: Scope) -> list[tuple[str, str]]:
             f"{formats.date_format(scope.end, 'SHORT_DATE_FORMAT')}",
         ),
         (_("Committee"), scope.committee.name if scope.committee else _("All committees")),
-        (_("Genomic Medicine Center"), scope.gmc.name if scope.gmc else _("All GMCs")),
+        (_("Regional centre"), scope.centre.name if scope.centre else _("All regional centres")),
         (
             _("Kind of collaboration"),
             str(kinds.get(scope.kind, scope.kind)) if scope.kind else _("All kinds"),
@@ -381,6 +382,7 @@ def pdf_bytes(
             "effects": effects,
             "scope_lines": scope_lines(scope),
             "generated_at": generated_at,
+            "infrastructure": Infrastructure.current(),
         },
     )
     return bytes(HTML(string=html).write_pdf())

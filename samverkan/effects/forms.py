@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee
+from samverkan.orgs.models import Centre, Committee
 
 from .indicators import MAX_PERIOD_YEARS, Interval, Scope
 from .models import Report
@@ -57,12 +57,12 @@ class ScopeForm(forms.Form):
         required=False,
         empty_label=_("All committees"),
     )
-    gmc = forms.ModelChoiceField(
-        label=_("Genomic Medicine Center"),
-        queryset=GMC.objects.all(),
+    centre = forms.ModelChoiceField(
+        label=_("Regional centre"),
+        queryset=Centre.objects.all(),
         to_field_name="slug",
         required=False,
-        empty_label=_("All GMCs"),
+        empty_label=_("All regional centres"),
     )
     kind = forms.ChoiceField(
         label=_("Kind of collaboration"),
@@ -96,7 +96,7 @@ class ScopeForm(forms.Form):
             start=data["date_from"],
             end=data["date_to"],
             committee=data.get("committee"),
-            gmc=data.get("gmc"),
+            centre=data.get("centre"),
             kind=data.get("kind") or "",
         )
 

@@ -39,9 +39,9 @@ class Report(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    gmc = models.ForeignKey(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Center"),
+    centre = models.ForeignKey(
+        "orgs.Centre",
+        verbose_name=_("regional centre"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

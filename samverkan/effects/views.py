@@ -56,7 +56,7 @@ def _preset_links(request: HttpRequest, scope: Scope) -> list[dict[str, Any]]:
 
 def _get_report_for_user(request: AuthedRequest, pk: int) -> Report:
     queryset = Report.objects.visible_to(request.user).select_related(
-        "requested_by", "committee", "gmc"
+        "requested_by", "committee", "centre"
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -67,7 +67,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     """Every indicator of the expected effects for a period and filters."""
     form, scope, interval = _dashboard_form(request)
     query = QueryDict(mutable=True)
-    for name in ["date_from", "date_to", "committee", "gmc", "kind", "interval"]:
+    for name in ["date_from", "date_to", "committee", "centre", "kind", "interval"]:
         if form.is_valid() and form.data.get(name):
             query[name] = form.data[name]
     groups = effects_cache.indicators(scope, interval)
@@ -127,7 +127,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     else:
         form = ReportForm(initial=ReportForm.initial_for(get_language() or "sv"))
     queryset = Report.objects.visible_to(request.user).select_related(
-        "requested_by", "committee", "gmc"
+        "requested_by", "committee", "centre"
     )
     return render(
         request, "effects/reports.html", {"form": form, "page": paginate(request, queryset)}

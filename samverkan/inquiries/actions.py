@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.email import queue_email
+from samverkan.core.models import Infrastructure
 from samverkan.notifications.actions import notify
 from samverkan.notifications.models import Event
 from samverkan.orgs.models import Committee, Contact, Organisation
@@ -109,8 +110,8 @@ def _email_sender(inquiry: Inquiry, template: str, **context: Any) -> None:
 
 
 def next_reference(year: int | None = None) -> str:
-    """The next reference of the year, like GMS-2026-00042; call inside a transaction."""
-    prefix = settings.INQUIRY_REFERENCE_PREFIX
+    """The next reference of the year, like REF-2026-00042; call inside a transaction."""
+    prefix = Infrastructure.current().prefix
     year = year or timezone.localdate().year
     ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
     counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
@@ -301,6 +302,8 @@ def do_route_inquiry(
         _("Inquiry %(reference)s is routed to your committee: %(title)s")
         % {"reference": inquiry.reference, "title": inquiry.title},
         inquiry.get_absolute_url(),
+        # The coordinator's routing message reaches the committee in the e-mail too.
+        body=(_("From the coordinator: %(note)s") % {"note": note}) if note.strip() else "",
     )
     _email_sender(inquiry, "inquiries/email/in_assessment.txt", committees=new)
     return routings
@@ -312,6 +315,7 @@ class AssessmentInput:
     scores: Mapping[int, int]  # criterion id -> score
     goals: list[Goal] = field(default_factory=list)
     comment: str = ""
+    recommendation: str = ""  # Assessment.Recommendation; empty when none is given
 
 
 @transaction.atomic
@@ -356,8 +360,11 @@ def do_save_assessment(
     else:
         assessment.check_version(expected_version)
         assessment.version += 1
+    if data.recommendation and data.recommendation not in Assessment.Recommendation.values:
+        raise ValidationError({"recommendation": [_("Unknown recommendation.")]})
     assessment.assessed_by = actor
     assessment.comment = data.comment
+    assessment.recommendation = data.recommendation
     assessment.gates_passed = all(data.gates[g.pk][0] for g in gates)
     assessment.priority = priority_from_scores(scored)
     assessment.save()

@@ -1,17 +1,21 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
 from .models import Gate, Inquiry, PriorityCriterion, StatusChange
 
 
 @admin.register(Gate)
-class GateAdmin(admin.ModelAdmin):
-    list_display = ("slug", "text_sv", "order")
+class GateAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("slug", "text_sv", "order", "source", awaits_confirmation)
+    list_filter = ("assumed",)
 
 
 @admin.register(PriorityCriterion)
-class PriorityCriterionAdmin(admin.ModelAdmin):
-    list_display = ("slug", "text_sv", "weight", "max_score", "order")
+class PriorityCriterionAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("slug", "text_sv", "weight", "max_score", "order", awaits_confirmation)
+    list_filter = ("assumed",)
 
 
 class StatusChangeInline(admin.TabularInline):

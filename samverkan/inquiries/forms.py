@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import Parameter
+from samverkan.core.models import Infrastructure, Parameter
 from samverkan.lib import orgnr
 from samverkan.needs.models import Need
 from samverkan.orgs.forms import OrganisationIdentityFields
@@ -18,6 +18,7 @@ from .models import (
     DESCRIPTION_MAX_LENGTH,
     DETAIL_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
+    Assessment,
     Gate,
     Inquiry,
     PriorityCriterion,
@@ -78,9 +79,16 @@ class IntakeForm(OrganisationIdentityFields):
         label=_("We have, or plan to have, operations in Sweden"), required=False
     )
     consent = forms.BooleanField(
-        label=_("I agree that GMS stores and processes this information to handle the inquiry"),
+        # The label names the infrastructure; see __init__.
+        label=_("I agree to the storing and processing of this information"),
         error_messages={"required": _("We need your consent to handle the inquiry.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = _(
+            "I agree that %(name)s stores and processes this information to handle the inquiry"
+        ) % {"name": Infrastructure.current().short}
 
     def clean_organisation_number(self) -> str:
         value = self.cleaned_data.get("organisation_number", "").strip()
@@ -224,7 +232,7 @@ class AssessmentForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     goals = forms.ModelMultipleChoiceField(
-        label=_("GMS goals it serves"),
+        label=_("Goals it serves"),
         queryset=Goal.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -234,6 +242,13 @@ class AssessmentForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+    )
+    recommendation = forms.ChoiceField(
+        label=_("The committee recommends"),
+        choices=Assessment.Recommendation.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The coordinator decides; your recommendation is shown on the decision."),
+        error_messages={"required": _("Give the committee's recommendation.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -283,4 +298,5 @@ class AssessmentForm(forms.Form):
             scores={c.pk: data[f"score_{c.pk}"] for c in self.criteria},
             goals=list(data["goals"]),
             comment=data["comment"],
+            recommendation=data["recommendation"],
         )

@@ -168,17 +168,17 @@ def suggest_organisations_for_need(need: Need, limit: int = 10) -> list[Match]:
 
     Three queries whatever the size of the history: the latest inquiries, the latest
     collaboration parties (both capped at CORPUS_LIMIT rows), and the organisations
-    ranked. GMS's own parties are left out: they take part in everything. The index is
-    built per call, which at the full cap takes seconds (2.6 s for 10,000 rows on a busy
-    two-core machine); cache it if this is ever called per page view.
+    ranked. The infrastructure's own parties are left out: they take part in everything.
+    The index is built per call, which at the full cap takes seconds (2.6 s for 10,000 rows
+    on a busy two-core machine); cache it if this is ever called per page view.
     """
     inquiries = (
-        Inquiry.objects.filter(organisation__is_gms_party=False)
+        Inquiry.objects.filter(organisation__is_infrastructure_party=False)
         .order_by("-created_at", "-pk")
         .values_list("organisation_id", "title", "description")[:CORPUS_LIMIT]
     )
     parties = (
-        CollaborationParty.objects.filter(organisation__is_gms_party=False)
+        CollaborationParty.objects.filter(organisation__is_infrastructure_party=False)
         .order_by("-collaboration__created_at", "-pk")
         .values_list(
             "organisation_id", "collaboration__title", "collaboration__summary", "resources"

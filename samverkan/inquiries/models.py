@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
 
 from .querysets import InquiryQuerySet
 
@@ -24,7 +24,7 @@ DETAIL_MAX_LENGTH = 2000
 MESSAGE_MAX_LENGTH = 5000
 
 
-class Gate(models.Model):
+class Gate(Sourced):
     """A yes/no condition every collaboration must meet (the strategy's gates)."""
 
     slug = models.SlugField(_("identifier"), unique=True)
@@ -54,7 +54,7 @@ class Gate(models.Model):
         return localized(self, "text")
 
 
-class PriorityCriterion(models.Model):
+class PriorityCriterion(Sourced):
     """A scored criterion that gives a collaboration priority; its weight feeds the formula."""
 
     slug = models.SlugField(_("identifier"), unique=True)
@@ -86,7 +86,7 @@ class PriorityCriterion(models.Model):
 
 
 class ReferenceCounter(models.Model):
-    """The last number handed out per prefix and year, for references like GMS-2026-00042."""
+    """The last number handed out per prefix and year, for references like REF-2026-00042."""
 
     prefix = models.CharField(max_length=10)
     year = models.PositiveSmallIntegerField()
@@ -318,6 +318,11 @@ class Routing(models.Model):
 class Assessment(TimeStampedModel, VersionedModel):
     """One committee's assessment of an inquiry against the strategy."""
 
+    class Recommendation(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        DECLINE = "decline", _("Decline")
+        MORE_INFORMATION = "more_information", _("Ask the company for more")
+
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="assessments")
     committee = models.ForeignKey(
         "orgs.Committee",
@@ -332,9 +337,16 @@ class Assessment(TimeStampedModel, VersionedModel):
         null=True,
         related_name="+",
     )
-    goals = models.ManyToManyField("strategy.Goal", verbose_name=_("GMS goals served"), blank=True)
+    goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals served"), blank=True)
     comment = models.TextField(_("comment"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     gates_passed = models.BooleanField(_("all gates met"), default=False)
+    recommendation = models.CharField(
+        _("recommendation"),
+        max_length=20,
+        blank=True,
+        choices=Recommendation.choices,
+        help_text=_("The committee's recommendation to the coordinator who decides."),
+    )
     priority = models.DecimalField(
         _("priority"),
         max_digits=5,

@@ -17,7 +17,7 @@ from samverkan.core import ratelimit
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import StaleRecordError
+from samverkan.core.models import Parameter, StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.core.ratelimit import client_address
 from samverkan.orgs.models import Committee
@@ -304,6 +304,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             initial = {
                 "version": existing.version,
                 "comment": existing.comment,
+                "recommendation": existing.recommendation,
                 "goals": list(existing.goals.all()),
             }
             for answer in existing.gate_answers.all():
@@ -312,6 +313,8 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             for score in existing.scores.all():
                 initial[f"score_{score.criterion_id}"] = score.score
         form = AssessmentForm(initial=initial)
+    # Whether the score scale (the meanings beside the scores) is still an assumption.
+    scale = Parameter.objects.filter(key="score_levels").first()
     return render(
         request,
         "inquiries/assess.html",
@@ -321,6 +324,11 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "form": form,
             "existing": existing,
             "formula": PriorityCriterion.formula(form.criteria),
+            "assumptions": [
+                fact
+                for fact in [*form.gates, *form.criteria, *([scale] if scale else [])]
+                if fact.awaits_confirmation
+            ],
         },
     )
 

@@ -43,7 +43,7 @@ MAX_COMPOUND = 36
 # No part of a compound is longer, which keeps each cut's look-ups bounded too.
 MAX_PART = 24
 
-# Function words of both languages (and, first, a few words every letter to GMS has).
+# Function words of both languages (and, first, a few words every letter to the infrastructure has).
 # Compared with the word as written. samverkan.register.search uses them too.
 _STOPWORDS_TEXT = """
     och att det som en ett är av för med till på den de vi ni har inte om kan ska vara
@@ -75,7 +75,7 @@ _FILLER_TEXT = """
 """
 FILLER = frozenset(_FILLER_TEXT.split())
 
-# Words nearly every inquiry to GMS uses, so they say nothing about where it belongs;
+# Words nearly every inquiry to the infrastructure uses, so they say nothing about where it belongs;
 # compared by key, so inflected forms go too. ("Patient" is here because every proposal
 # about care mentions patients; patient participation is found by its own words.)
 _NOISE_TEXT = """

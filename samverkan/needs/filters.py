@@ -27,7 +27,7 @@ class NeedFilter(django_filters.FilterSet):
         empty_label=_("All kinds"),
     )
     goal = django_filters.ModelChoiceFilter(
-        label=_("GMS goal"),
+        label=_("Goal"),
         field_name="goals",
         queryset=Goal.objects.all(),
         to_field_name="number",

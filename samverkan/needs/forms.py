@@ -49,7 +49,7 @@ class NeedForm(forms.Form):
         help_text=_("Where companies' answers go."),
     )
     goals = forms.ModelMultipleChoiceField(
-        label=_("GMS goals the need serves"),
+        label=_("Goals the need serves"),
         queryset=Goal.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

@@ -9,15 +9,16 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from samverkan.accounts.models import OrganisationLinkRequest, User
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
 
 from . import linking
-from .models import GMC, Committee, Contact, Organisation
+from .models import Centre, Committee, Contact, Organisation
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "kind", "organisation_number", "country", "is_gms_party")
-    list_filter = ("kind", "is_gms_party", "country")
+    list_display = ("name", "kind", "organisation_number", "country", "is_infrastructure_party")
+    list_filter = ("kind", "is_infrastructure_party", "country")
     search_fields = ("name", "organisation_number", "foreign_identifier")
 
 
@@ -29,16 +30,24 @@ class ContactAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("organisation",)
 
 
-@admin.register(GMC)
-class GMCAdmin(admin.ModelAdmin):
-    list_display = ("name_sv", "city")
+@admin.register(Centre)
+class CentreAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("name_sv", "city", "source", awaits_confirmation)
+    list_filter = ("assumed",)
     filter_horizontal = ("partners",)
 
 
 @admin.register(Committee)
-class CommitteeAdmin(SimpleHistoryAdmin):
-    list_display = ("name_sv", "name_en", "kind", "is_central_entry_point")
-    list_filter = ("kind",)
+class CommitteeAdmin(SourcedAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "name_sv",
+        "name_en",
+        "kind",
+        "is_central_entry_point",
+        "source",
+        awaits_confirmation,
+    )
+    list_filter = ("kind", "assumed")
     search_fields = ("name_sv", "name_en", "slug")
     filter_horizontal = ("members",)
 

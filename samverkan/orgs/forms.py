@@ -36,8 +36,8 @@ class CountryField(forms.ChoiceField):
 
 
 class OrganisationIdentityFields(forms.Form):
-    """Who an organisation is, as a person outside GMS gives it: the public intake and the
-    company link request ask the same way."""
+    """Who an organisation is, as a person outside the infrastructure gives it: the public
+    intake and the company link request ask the same way."""
 
     organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
     organisation_number = forms.CharField(
@@ -79,8 +79,8 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def gms_users() -> QuerySet[User]:
-    """People from GMS: everyone with an account who is not a company user."""
+def staff_users() -> QuerySet[User]:
+    """People from the infrastructure: everyone with an account who is not a company user."""
     return (
         User.objects.filter(is_active=True)
         .exclude(role=Role.COMPANY)
@@ -157,7 +157,7 @@ class ContactForm(VersionedForm):
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
         choices=Contact.LegalBasis.choices,
-        help_text=_("Why GMS may keep this person's data (GDPR article 6)."),
+        help_text=_("Why the infrastructure may keep this person's data (GDPR article 6)."),
     )
     consent_given_on = forms.DateField(
         label=_("Consent given"),
@@ -256,7 +256,7 @@ class InteractionForm(forms.Form):
         required=False,
     )
     participants = UserMultipleChoiceField(
-        label=_("GMS participants"),
+        label=_("Participants from the infrastructure"),
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -268,7 +268,7 @@ class InteractionForm(forms.Form):
         contacts: Any = self.fields["contacts"]
         contacts.queryset = organisation.contacts.filter(erased_at__isnull=True).order_by("name")
         participants: Any = self.fields["participants"]
-        participants.queryset = gms_users()
+        participants.queryset = staff_users()
 
     def interaction_data(self) -> InteractionData:
         data = self.cleaned_data
@@ -321,12 +321,12 @@ class EventForm(VersionedForm):
         )
 
 
-class GMSParticipantForm(forms.Form):
-    """Someone from GMS, for the GMS party (region or university) they came for."""
+class StaffParticipantForm(forms.Form):
+    """Someone from the infrastructure, for the party (region or university) they came for."""
 
-    user = UserChoiceField(label=_("Person from GMS"), queryset=User.objects.none())
+    user = UserChoiceField(label=_("Person from the infrastructure"), queryset=User.objects.none())
     organisation = forms.ModelChoiceField(
-        label=_("For the GMS party"),
+        label=_("For the infrastructure party"),
         queryset=Organisation.objects.none(),
         required=False,
         help_text=_("Their own organisation when left empty."),
@@ -335,16 +335,16 @@ class GMSParticipantForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user: Any = self.fields["user"]
-        user.queryset = gms_users().select_related("organisation")
+        user.queryset = staff_users().select_related("organisation")
         organisation: Any = self.fields["organisation"]
-        organisation.queryset = Organisation.objects.gms_parties()
+        organisation.queryset = Organisation.objects.infrastructure_parties()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         user = data.get("user")
         if user is not None and data.get("organisation") is None:
             if user.organisation is None:
-                self.add_error("organisation", _("Choose the GMS party they came for."))
+                self.add_error("organisation", _("Choose the infrastructure party they came for."))
             else:
                 data["organisation"] = user.organisation
         return data
@@ -353,7 +353,7 @@ class GMSParticipantForm(forms.Form):
 class CompanyParticipantForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.exclude(is_gms_party=True),
+        queryset=Organisation.objects.exclude(is_infrastructure_party=True),
     )
     contact_email = forms.EmailField(
         label=_("Contact's e-mail"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.actions import require_staff
 from samverkan.accounts.models import OrganisationLinkRequest, Role, User
 from samverkan.core.email import queue_email
+from samverkan.core.models import Infrastructure
 from samverkan.lib import orgnr
 
 from .models import Organisation
@@ -79,16 +80,17 @@ def match_organisation(number: str, foreign: str, country: str) -> Organisation 
     return Organisation.objects.filter(country=country, foreign_identifier=foreign).first()
 
 
-def _refuse_gms_party(organisation: Organisation) -> None:
-    # A company user may approve communication for their organisation; for a GMS party
-    # that is the coordinators' or a named approver's job, never a self-registered account.
-    if organisation.is_gms_party:
+def _refuse_infrastructure_party(organisation: Organisation) -> None:
+    # A company user may approve communication for their organisation; for an
+    # infrastructure party that is the coordinators' or a named approver's job, never a
+    # self-registered account.
+    if organisation.is_infrastructure_party:
         raise ValidationError(
             _(
-                "%(org)s is a GMS party. People at GMS parties get their accounts from the "
-                "coordinators."
+                "%(org)s is a party of %(infrastructure)s. People at its parties get their "
+                "accounts from the coordinators."
             )
-            % {"org": organisation}
+            % {"org": organisation, "infrastructure": Infrastructure.current().short}
         )
 
 
@@ -117,7 +119,7 @@ def do_request_organisation_link(
     )
     organisation = match_organisation(number, foreign, country)
     if organisation is not None:
-        _refuse_gms_party(organisation)
+        _refuse_infrastructure_party(organisation)
     link_request = OrganisationLinkRequest(
         user=user,
         organisation=organisation,
@@ -192,7 +194,7 @@ def do_approve_link_request(
         organisation._history_user = actor  # type: ignore[attr-defined]
         organisation.full_clean()
         organisation.save()
-    _refuse_gms_party(organisation)
+    _refuse_infrastructure_party(organisation)
     user.organisation = organisation
     user.save(update_fields=["organisation"])
     link_request.organisation = organisation

@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import BilingualName, TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import (
+    BilingualName,
+    Sourced,
+    TimeStampedModel,
+    VersionedModel,
+    localized,
+)
 
 from .querysets import OrganisationQuerySet
 from .storage import private_import_storage
@@ -18,11 +24,14 @@ class Organisation(TimeStampedModel, VersionedModel):
         REGION = "region", _("Region")
         UNIVERSITY = "university", _("University")
         ASSOCIATION = "association", _("Industry association")
+        PATIENT_ORGANISATION = "patient_organisation", _("Patient organisation")
+        RESEARCH_INFRASTRUCTURE = "research_infrastructure", _("Research infrastructure")
+        AUTHORITY = "authority", _("Government agency")
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(
-        _("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY, db_index=True
+        _("kind"), max_length=30, choices=Kind.choices, default=Kind.COMPANY, db_index=True
     )
     organisation_number = models.CharField(
         _("organisation number"), max_length=11, blank=True, help_text=_("NNNNNN-NNNN")
@@ -35,7 +44,11 @@ class Organisation(TimeStampedModel, VersionedModel):
     )
     country = models.CharField(_("country"), max_length=2, default="SE")
     website = models.URLField(_("website"), blank=True)
-    is_gms_party = models.BooleanField(_("GMS party"), default=False)
+    is_infrastructure_party = models.BooleanField(
+        _("infrastructure party"),
+        default=False,
+        help_text=_("One of the regions, universities or others the infrastructure is made of."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -146,7 +159,8 @@ class AssociationMembership(models.Model):
 
 
 class Event(TimeStampedModel, VersionedModel):
-    """An industry day, workshop or webinar: knowledge exchange between GMS and companies."""
+    """An industry day, workshop or webinar: knowledge exchange between the infrastructure
+    and companies."""
 
     class Kind(models.TextChoices):
         INDUSTRY_DAY = "industry_day", _("Industry day")
@@ -182,7 +196,7 @@ class Event(TimeStampedModel, VersionedModel):
 
 
 class EventParticipant(models.Model):
-    """Someone who took part in an event, from GMS or from a company."""
+    """Someone who took part in an event, from the infrastructure or from a company."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
     organisation = models.ForeignKey(
@@ -201,7 +215,7 @@ class EventParticipant(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("GMS participant"),
+        verbose_name=_("participant from the infrastructure"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -241,7 +255,7 @@ class Interaction(TimeStampedModel):
     )
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("GMS participants"),
+        verbose_name=_("participants from the infrastructure"),
         blank=True,
         related_name="interactions",
     )
@@ -272,22 +286,22 @@ class Interaction(TimeStampedModel):
         return self.subject
 
 
-class GMC(BilingualName):
-    """A regional Genomic Medicine Center."""
+class Centre(BilingualName, Sourced):
+    """One of the infrastructure's regional centres (what it calls them is its own label)."""
 
     slug = models.SlugField(_("identifier"), unique=True)
     city = models.CharField(_("city"), max_length=100)
     partners = models.ManyToManyField(
-        Organisation, verbose_name=_("partners"), related_name="gmcs", blank=True
+        Organisation, verbose_name=_("partners"), related_name="centres", blank=True
     )
 
     class Meta:
-        verbose_name = _("Genomic Medicine Center")
-        verbose_name_plural = _("Genomic Medicine Centers")
+        verbose_name = _("regional centre")
+        verbose_name_plural = _("regional centres")
         ordering = ["name_sv"]
 
 
-class Committee(BilingualName):
+class Committee(BilingualName, Sourced):
     """A working committee (arbetsutskott) for a diagnosis area or a central area."""
 
     class Kind(models.TextChoices):

@@ -1,4 +1,5 @@
-"""The industry network, for GMS: mounted at /organisations/ with the namespace `network`."""
+"""The industry network, for the infrastructure's people: mounted at /organisations/ with
+the namespace `network`."""
 
 from django.urls import path
 

@@ -42,11 +42,12 @@ class OrganisationQuerySet(models.QuerySet):
     def companies(self) -> "OrganisationQuerySet":
         return self.filter(kind="company")
 
-    def gms_parties(self) -> "OrganisationQuerySet":
-        return self.filter(is_gms_party=True)
+    def infrastructure_parties(self) -> "OrganisationQuerySet":
+        return self.filter(is_infrastructure_party=True)
 
     def visible_to(self, user: "User | AnonymousUser") -> "OrganisationQuerySet":
-        """The network is for GMS: staff, viewers and committee members; nobody else."""
+        """The network is for the infrastructure: staff, viewers and committee members; nobody
+        else."""
         if isinstance(user, AnonymousUser) or not reads_network(user):
             return self.none()
         return self.all()
@@ -110,7 +111,8 @@ class KnowledgeExchange(TypedDict):
 
 def knowledge_exchange(start: datetime.date, end: datetime.date) -> KnowledgeExchange:
     """Events held from `start` to `end` (both included), the people who took part and
-    the distinct companies among them: knowledge exchange between GMS and industry."""
+    the distinct companies among them: knowledge exchange between the infrastructure and
+    industry."""
     Event = apps.get_model("orgs", "Event")
     EventParticipant = apps.get_model("orgs", "EventParticipant")
     Organisation = apps.get_model("orgs", "Organisation")
@@ -136,7 +138,8 @@ def knowledge_exchange(start: datetime.date, end: datetime.date) -> KnowledgeExc
 def knowledge_exchange_events(scope: Any) -> models.QuerySet:
     """The provider the effects dashboard's knowledge-exchange indicator asks for: events
     annotated with `event_date` and `participant_count`. Events record their committees,
-    so a committee in the scope narrows them; they record no GMC or collaboration kind."""
+    so a committee in the scope narrows them; they record no regional centre or
+    collaboration kind."""
     Event = apps.get_model("orgs", "Event")
     EventParticipant = apps.get_model("orgs", "EventParticipant")
 

@@ -1,5 +1,6 @@
-"""Committee pages (public) and the industry network (GMS only): thin views over
-`actions.py`. Coordinators and administrators write; viewers and committee members read."""
+"""Committee pages (public) and the industry network (the infrastructure's people only):
+thin views over `actions.py`. Coordinators and administrators write; viewers and committee
+members read."""
 
 from collections.abc import Callable
 from typing import Any
@@ -29,13 +30,13 @@ from .forms import (
     CompanyParticipantForm,
     ContactForm,
     EventForm,
-    GMSParticipantForm,
     ImportUploadForm,
     InteractionForm,
     MembershipForm,
     MergeForm,
     OrganisationForm,
     SearchForm,
+    StaffParticipantForm,
     apply_errors,
 )
 from .models import (
@@ -541,12 +542,12 @@ def event_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "event": event,
         "committees": list(event.committees.all()),
-        "gms_participants": [p for p in participants if p.user_id],
+        "staff_participants": [p for p in participants if p.user_id],
         "company_participants": [p for p in participants if not p.user_id],
         "can_write": request.user.has_role(*WRITE),
     }
     if context["can_write"]:
-        context["gms_form"] = GMSParticipantForm(prefix="gms")
+        context["staff_form"] = StaffParticipantForm(prefix="staff")
         context["company_form"] = CompanyParticipantForm(prefix="company")
     return render(request, "orgs/event_detail.html", context)
 
@@ -587,21 +588,21 @@ def event_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @role_required(*WRITE)
 def participant_add(request: AuthedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    if request.POST.get("from") == "gms":
-        gms = GMSParticipantForm(request.POST, prefix="gms")
-        if gms.is_valid():
+    if request.POST.get("from") == "staff":
+        staff = StaffParticipantForm(request.POST, prefix="staff")
+        if staff.is_valid():
             _run(
                 request,
                 lambda: actions.do_add_event_participant(
                     request.user,
                     event,
-                    organisation=gms.cleaned_data["organisation"],
-                    user=gms.cleaned_data["user"],
+                    organisation=staff.cleaned_data["organisation"],
+                    user=staff.cleaned_data["user"],
                 ),
                 _("The participant is added."),
             )
         else:
-            for errors in gms.errors.values():
+            for errors in staff.errors.values():
                 for error in errors:
                     messages.error(request, str(error))
     else:

@@ -1,4 +1,11 @@
-"""Load an infrastructure's reference data from a YAML file; running it twice changes nothing."""
+"""Load an infrastructure's reference pack from a YAML file; running it twice changes nothing.
+
+A pack holds who the infrastructure is (`infrastructure:`) and its rules as data: parties,
+regional centres, committees, goals, gates, priority criteria and score levels, agreement
+principles, funders, expected effects and operational parameters. Each fact may say its
+`source` and whether it is `assumed`; a confirmation recorded in the admin is kept when the
+pack is loaded again.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -8,42 +15,106 @@ from django.conf import settings
 from django.db import transaction
 
 from samverkan.agreements.models import AgreementPrinciple
-from samverkan.core.models import Parameter
+from samverkan.core.models import Infrastructure, Parameter
 from samverkan.inquiries.models import Gate, PriorityCriterion
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
 DEFAULT_FILE = settings.BASE_DIR / "reference" / "gms.yaml"
 
 
-def _party(name: str, kind: str) -> Organisation:
-    org, _ = Organisation.objects.update_or_create(
-        name=name, kind=kind, defaults={"is_gms_party": True}
-    )
-    return org
+def _items(block: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A block's items and the facts they share: either a list, or a mapping with `items`
+    beside a common `source` and `assumed`."""
+    if isinstance(block, dict):
+        shared = {k: block[k] for k in ("source", "assumed") if k in block}
+        return list(block.get("items", [])), shared
+    return list(block or []), {}
+
+
+def _sourced(item: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": str(item.get("source", shared.get("source", "")))[:300],
+        "assumed": bool(item.get("assumed", shared.get("assumed", False))),
+    }
+
+
+def _bilingual(value: Any) -> tuple[str, str]:
+    if isinstance(value, dict):
+        return str(value.get("sv", "")), str(value.get("en", ""))
+    return str(value or ""), str(value or "")
+
+
+def _load_infrastructure(item: dict[str, Any]) -> None:
+    name_sv, name_en = _bilingual(item.get("name", ""))
+    description_sv, description_en = _bilingual(item.get("description", ""))
+    centre_sv, centre_en = _bilingual(item.get("centre_label", ""))
+    centres_sv, centres_en = _bilingual(item.get("centres_label", ""))
+    values = {
+        "name_sv": name_sv,
+        "name_en": name_en,
+        "short_name": str(item.get("short_name", "")),
+        "description_sv": " ".join(description_sv.split()),
+        "description_en": " ".join(description_en.split()),
+        "website": str(item.get("website", "")),
+        "contact_email": str(item.get("contact_email", "")),
+        "email_from": str(item.get("email_from", "")),
+        "logo": str(item.get("logo", "")),
+        "reference_prefix": str(item.get("reference_prefix", "REF")),
+        "centre_label_sv": centre_sv,
+        "centre_label_en": centre_en,
+        "centres_label_sv": centres_sv,
+        "centres_label_en": centres_en,
+    }
+    row = Infrastructure.objects.order_by("pk").first()
+    if row is None:
+        Infrastructure.objects.create(**values)
+        return
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.save()
 
 
 @transaction.atomic
 def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
 
+    if "infrastructure" in data:
+        _load_infrastructure(data["infrastructure"])
+        counts["infrastructure"] = 1
+
+    # Parties by kind: `regions`, `universities` and `others`; `source` is shared.
     parties = data.get("parties", {})
-    for name in parties.get("regions", []):
-        _party(name, Organisation.Kind.REGION)
-    for name in parties.get("universities", []):
-        _party(name, Organisation.Kind.UNIVERSITY)
-    counts["parties"] = len(parties.get("regions", [])) + len(parties.get("universities", []))
+    kinds = {
+        "regions": Organisation.Kind.REGION,
+        "universities": Organisation.Kind.UNIVERSITY,
+        "others": Organisation.Kind.OTHER,
+    }
+    counts["parties"] = 0
+    for key, kind in kinds.items():
+        for name in parties.get(key, []):
+            Organisation.objects.update_or_create(
+                name=name, kind=kind, defaults={"is_infrastructure_party": True}
+            )
+            counts["parties"] += 1
 
-    for item in data.get("gmcs", []):
-        gmc, _ = GMC.objects.update_or_create(
+    items, shared = _items(data.get("centres"))
+    for item in items:
+        centre, _ = Centre.objects.update_or_create(
             slug=item["slug"],
-            defaults={"name_sv": item["sv"], "name_en": item.get("en", ""), "city": item["city"]},
+            defaults={
+                "name_sv": item["sv"],
+                "name_en": item.get("en", ""),
+                "city": item.get("city", ""),
+                **_sourced(item, shared),
+            },
         )
-        gmc.partners.set(Organisation.objects.filter(name__in=item.get("partners", [])))
-    counts["gmcs"] = len(data.get("gmcs", []))
+        centre.partners.set(Organisation.objects.filter(name__in=item.get("partners", [])))
+    counts["centres"] = len(items)
 
-    for item in data.get("committees", []):
+    items, shared = _items(data.get("committees"))
+    for item in items:
         Committee.objects.update_or_create(
             slug=item["slug"],
             defaults={
@@ -54,24 +125,38 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
                 "description_en": item.get("description_en", ""),
                 "keywords": " ".join(item.get("keywords", "").split()),
                 "is_central_entry_point": bool(item.get("central_entry_point")),
+                **_sourced(item, shared),
             },
         )
-    counts["committees"] = len(data.get("committees", []))
+    counts["committees"] = len(items)
 
-    for item in data.get("goals", []):
+    items, shared = _items(data.get("goals"))
+    for item in items:
         Goal.objects.update_or_create(
-            number=item["number"], defaults={"text_sv": item["sv"], "text_en": item.get("en", "")}
+            number=item["number"],
+            defaults={
+                "text_sv": item["sv"],
+                "text_en": item.get("en", ""),
+                **_sourced(item, shared),
+            },
         )
-    counts["goals"] = len(data.get("goals", []))
+    counts["goals"] = len(items)
 
-    for order, item in enumerate(data.get("gates", [])):
+    items, shared = _items(data.get("gates"))
+    for order, item in enumerate(items):
         Gate.objects.update_or_create(
             slug=item["slug"],
-            defaults={"text_sv": item["sv"], "text_en": item.get("en", ""), "order": order},
+            defaults={
+                "text_sv": item["sv"],
+                "text_en": item.get("en", ""),
+                "order": order,
+                **_sourced(item, shared),
+            },
         )
-    counts["gates"] = len(data.get("gates", []))
+    counts["gates"] = len(items)
 
-    for order, item in enumerate(data.get("priority_criteria", [])):
+    items, shared = _items(data.get("priority_criteria"))
+    for order, item in enumerate(items):
         PriorityCriterion.objects.update_or_create(
             slug=item["slug"],
             defaults={
@@ -80,34 +165,53 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
                 "weight": item.get("weight", 1),
                 "max_score": item.get("max_score", 3),
                 "order": order,
+                **_sourced(item, shared),
             },
         )
-    counts["priority_criteria"] = len(data.get("priority_criteria", []))
+    counts["priority_criteria"] = len(items)
 
-    for key, item in data.get("parameters", {}).items():
+    for key, item in (data.get("parameters") or {}).items():
         Parameter.objects.update_or_create(
-            key=key, defaults={"value": item["value"], "description": item.get("description", "")}
+            key=key,
+            defaults={
+                "value": item["value"],
+                "description": item.get("description", ""),
+                **_sourced(item, {}),
+            },
         )
-    counts["parameters"] = len(data.get("parameters", {}))
+    counts["parameters"] = len(data.get("parameters") or {})
 
-    for order, item in enumerate(data.get("agreement_principles", [])):
+    items, shared = _items(data.get("agreement_principles"))
+    for order, item in enumerate(items):
         AgreementPrinciple.objects.update_or_create(
             slug=item["slug"],
-            defaults={"text_sv": item["sv"], "text_en": item.get("en", ""), "order": order},
+            defaults={
+                "text_sv": item["sv"],
+                "text_en": item.get("en", ""),
+                "order": order,
+                **_sourced(item, shared),
+            },
         )
-    counts["agreement_principles"] = len(data.get("agreement_principles", []))
+    counts["agreement_principles"] = len(items)
 
     counts["rules"] = _load_rules(data.get("rules", {}))
 
-    for item in data.get("industry_associations", []):
+    items, shared = _items(data.get("industry_associations"))
+    for item in items:
         Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)
-    counts["industry_associations"] = len(data.get("industry_associations", []))
+    counts["industry_associations"] = len(items)
     return counts
 
 
-def _parameter(key: str, value: Any, description: str) -> None:
+def _parameter(key: str, value: Any, description: str, *, assumed: bool = False) -> None:
     Parameter.objects.update_or_create(
-        key=key, defaults={"value": value, "description": description}
+        key=key,
+        defaults={
+            "value": value,
+            "description": description,
+            "assumed": assumed,
+            "source": "not in the sources" if assumed else "",
+        },
     )
 
 
@@ -162,5 +266,6 @@ def _load_rules(rules: dict[str, Any]) -> int:
                 for r in rules["score_levels"]
             ],
             "What each score level of a priority criterion means",
+            assumed=bool(rules.get("score_levels_assumed", True)),
         )
     return len(rules)

@@ -121,7 +121,7 @@ def _public_values(collaboration: Collaboration) -> dict[str, Any]:
         "_committees": (
             [] if PublicField.COMMITTEES in withheld else list(collaboration.committees.all())
         ),
-        "_gmcs": [] if PublicField.GMCS in withheld else list(collaboration.gmcs.all()),
+        "_centres": [] if PublicField.CENTRES in withheld else list(collaboration.centres.all()),
         "_goals": [] if PublicField.GOALS in withheld else list(collaboration.goals.all()),
     }
 
@@ -134,13 +134,13 @@ def _write(entry: RegisterEntry, values: dict[str, Any]) -> list[str]:
             setattr(entry, name, value)
     texts = [values["title"], values["summary"], values["parties_text"], values["companies_text"]]
     texts += [f"{c.name_sv} {c.name_en}" for c in values["_committees"]]
-    texts += [f"{g.name_sv} {g.name_en} {g.city}" for g in values["_gmcs"]]
+    texts += [f"{g.name_sv} {g.name_en} {g.city}" for g in values["_centres"]]
     texts += [f"{f['funder']} {f['call']}" for f in values["funding"]]
     entry.search_document, vocabulary = normalise(texts)
     entry.save()
     entry.organisations.set(values["_organisations"])
     entry.committees.set(values["_committees"])
-    entry.gmcs.set(values["_gmcs"])
+    entry.centres.set(values["_centres"])
     entry.goals.set(values["_goals"])
     known = set(RegisterTerm.objects.filter(term__in=vocabulary).values_list("term", flat=True))
     RegisterTerm.objects.bulk_create(

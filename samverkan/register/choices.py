@@ -7,10 +7,10 @@ class PublicField(models.TextChoices):
     internal notes, agreement terms and contacts' personal data are not among them."""
 
     SUMMARY = "summary", _("Summary")
-    PARTIES = "parties", _("GMS parties")
+    PARTIES = "parties", _("Infrastructure parties")
     COMPANIES = "companies", _("Companies")
     PERIOD = "period", _("Period")
     COMMITTEES = "committees", _("Committees")
-    GMCS = "gmcs", _("Genomic Medicine Centers")
+    CENTRES = "centres", _("Regional centres")
     GOALS = "goals", _("Goals served")
     FUNDING = "funding", _("Joint funding")

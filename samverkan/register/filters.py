@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
 
 from . import search
@@ -54,15 +54,15 @@ class RegisterFilter(django_filters.FilterSet):
         to_field_name="slug",
         field_name="committees",
     )
-    gmc = django_filters.ModelChoiceFilter(
-        label=_("Genomic Medicine Center"),
-        queryset=GMC.objects.all(),
+    centre = django_filters.ModelChoiceFilter(
+        label=_("Regional centre"),
+        queryset=Centre.objects.all(),
         to_field_name="slug",
-        field_name="gmcs",
+        field_name="centres",
     )
     party = django_filters.ModelChoiceFilter(
         label=_("Region or university"),
-        queryset=Organisation.objects.gms_parties(),
+        queryset=Organisation.objects.infrastructure_parties(),
         field_name="organisations",
     )
     # Typed, not chosen from a list: the register names thousands of companies.
@@ -96,7 +96,7 @@ class RegisterFilter(django_filters.FilterSet):
             "kind",
             "status",
             "committee",
-            "gmc",
+            "centre",
             "party",
             "company_name",
             "company",

@@ -29,7 +29,7 @@ class RegisterEntry(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    parties_text = models.TextField(_("GMS parties"), blank=True)
+    parties_text = models.TextField(_("infrastructure parties"), blank=True)
     companies_text = models.TextField(_("companies"), blank=True)
     organisations = models.ManyToManyField(
         "orgs.Organisation", verbose_name=_("parties"), blank=True, related_name="register_entries"
@@ -37,9 +37,9 @@ class RegisterEntry(models.Model):
     committees = models.ManyToManyField(
         "orgs.Committee", verbose_name=_("committees"), blank=True, related_name="register_entries"
     )
-    gmcs = models.ManyToManyField(
-        "orgs.GMC",
-        verbose_name=_("Genomic Medicine Centers"),
+    centres = models.ManyToManyField(
+        "orgs.Centre",
+        verbose_name=_("regional centres"),
         blank=True,
         related_name="register_entries",
     )

@@ -15,7 +15,7 @@ def entry_changed(sender: Any, **kwargs: Any) -> None:
 def connect() -> None:
     post_save.connect(entry_changed, sender=RegisterEntry, dispatch_uid="register-cache-save")
     post_delete.connect(entry_changed, sender=RegisterEntry, dispatch_uid="register-cache-del")
-    for field in ("organisations", "committees", "gmcs", "goals"):
+    for field in ("organisations", "committees", "centres", "goals"):
         m2m_changed.connect(
             entry_changed,
             sender=getattr(RegisterEntry, field).through,

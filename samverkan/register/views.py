@@ -29,6 +29,7 @@ from samverkan.collaborations.models import PartyRequestPurpose
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_response
 from samverkan.core.http import AuthedRequest
+from samverkan.core.models import Infrastructure
 from samverkan.core.pagination import paginate
 from samverkan.lib.spreadsheets import SafeDictWriter
 from samverkan.orgs.models import Committee
@@ -47,10 +48,10 @@ EXPORT_COLUMNS = [
     "status",
     "start_date",
     "end_date",
-    "gms_parties",
+    "infrastructure_parties",
     "companies",
     "committees",
-    "gmcs",
+    "centres",
     "goals",
     "funding_applied",
     "funding_granted",
@@ -63,7 +64,7 @@ EXPORT_COLUMNS = [
 def published_entries() -> QuerySet[RegisterEntry]:
     return RegisterEntry.objects.published().prefetch_related(
         Prefetch("committees", queryset=Committee.objects.order_by("name_sv")),
-        "gmcs",
+        "centres",
         "goals",
     )
 
@@ -76,7 +77,7 @@ def filtered(request: HttpRequest) -> RegisterFilter:
 def entry_list(request: HttpRequest) -> HttpResponse:
     def build() -> dict[str, str]:
         filterset = filtered(request)
-        # The cards show no committee, GMC or goal: no need to fetch them.
+        # The cards show no committee, centre or goal: no need to fetch them.
         page = paginate(request, filterset.qs.prefetch_related(None))
         context = {"filter": filterset, "page": page, "query": request.GET.urlencode()}
         return {
@@ -105,7 +106,7 @@ def company_names(request: HttpRequest) -> HttpResponse:
 def _entry_for(request: HttpRequest, collaboration_id: int) -> RegisterEntry:
     """A published entry for anyone; one in preview only for its parties and staff."""
     entry: RegisterEntry = get_object_or_404(
-        RegisterEntry.objects.prefetch_related("committees", "gmcs", "goals", "changes"),
+        RegisterEntry.objects.prefetch_related("committees", "centres", "goals", "changes"),
         collaboration_id=collaboration_id,
     )
     if entry.is_public:
@@ -167,7 +168,7 @@ def party_link(request: HttpRequest, token: str) -> HttpResponse:
     if party_request is None or party_request.purpose != PartyRequestPurpose.CONFIRM_REGISTER:
         return render(request, "collaborations/party_link_invalid.html", status=404)
     register_entry = (
-        RegisterEntry.objects.prefetch_related("committees", "gmcs", "goals", "changes")
+        RegisterEntry.objects.prefetch_related("committees", "centres", "goals", "changes")
         .filter(collaboration=party_request.collaboration)
         .first()
     )
@@ -244,10 +245,10 @@ def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
         "status": entry.status,
         "start_date": entry.start_date.isoformat() if entry.start_date else "",
         "end_date": entry.end_date.isoformat() if entry.end_date else "",
-        "gms_parties": entry.parties_text,
+        "infrastructure_parties": entry.parties_text,
         "companies": entry.companies_text,
         "committees": ", ".join(c.slug for c in entry.committees.all()),
-        "gmcs": ", ".join(g.slug for g in entry.gmcs.all()),
+        "centres": ", ".join(g.slug for g in entry.centres.all()),
         "goals": ", ".join(str(g.number) for g in entry.goals.all()),
         "funding_applied": "; ".join(f"{v:.2f} {k}" for k, v in sorted(applied.items())),
         "funding_granted": "; ".join(f"{v:.2f} {k}" for k, v in sorted(granted.items())),
@@ -315,7 +316,11 @@ class RegisterFeed(Feed):
 
     feed_type = Atom1Feed
     title = gettext_lazy("Samverkan: collaborations in the transparency register")
-    subtitle = gettext_lazy("Collaborations between Genomic Medicine Sweden and industry.")
+
+    def subtitle(self) -> str:
+        return _("Collaborations between %(name)s and industry.") % {
+            "name": Infrastructure.current().name
+        }
 
     def link(self) -> str:
         return reverse("register:list")

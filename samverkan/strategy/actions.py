@@ -37,13 +37,26 @@ from .models import (
 )
 
 
-def may_edit(user: Any) -> bool:
-    """Coordinators and administrators keep the strategies; everyone else reads them."""
-    return isinstance(user, User) and user.has_role(*STAFF_ROLES)
+def may_edit(user: Any, strategy: Strategy | None = None) -> bool:
+    """Coordinators and administrators keep every strategy; a strategy's own editors (people
+    at the region or agency that owns it) keep its actions and progress; everyone else
+    reads."""
+    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_role(*STAFF_ROLES):
+        return True
+    return strategy is not None and strategy.editors.filter(pk=user.pk).exists()
 
 
-def _require_editor(actor: User | None) -> None:
-    if not may_edit(actor):
+def edits_any_strategy(user: Any) -> bool:
+    """Whether the user may edit at least one strategy (for the import page)."""
+    return may_edit(user) or (
+        isinstance(user, User) and user.is_authenticated and user.edited_strategies.exists()
+    )
+
+
+def _require_editor(actor: User | None, strategy: Strategy | None = None) -> None:
+    if not may_edit(actor, strategy):
         raise PermissionDenied
 
 
@@ -163,7 +176,7 @@ def _unique_source_key(strategy: Strategy, title: str) -> str:
 
 @transaction.atomic
 def do_create_action(actor: User, strategy: Strategy, data: ActionData) -> Action:
-    _require_editor(actor)
+    _require_editor(actor, strategy)
     progress = _check_action(strategy, data)
     last = Action.objects.filter(strategy=strategy).aggregate(last=Max("position"))["last"]
     action = Action(
@@ -186,7 +199,7 @@ def do_update_action(
     actor: User, action: Action, data: ActionData, *, expected_version: int | None = None
 ) -> Action:
     """Edit an action; an edit based on an older version is refused."""
-    _require_editor(actor)
+    _require_editor(actor, action.strategy)
     action = _lock_action(action, expected_version)
     progress = _check_action(action.strategy, data)
     _fill(action, data, progress)
@@ -206,7 +219,7 @@ def do_set_action_progress(
     expected_version: int | None = None,
 ) -> Action:
     """Set an action's status and progress only."""
-    _require_editor(actor)
+    _require_editor(actor, action.strategy)
     action = _lock_action(action, expected_version)
     action.progress = _check_status(status, progress)
     action.status = status
@@ -636,11 +649,23 @@ def do_import_strategy(
 
     `replace` makes the strategy exactly the document (what is not in it is removed);
     otherwise only what is missing is added and everything already there is left as it is.
-    `actor=None` is the system loading reference data; a person must be a coordinator.
+    `actor=None` is the system loading reference data; a person must be a coordinator, or
+    an editor of the strategy the document updates (an editor never creates a strategy).
     """
     if actor is not None:
-        _require_editor(actor)
+        _require_import(actor, doc)
     return _import_strategy(actor, doc, replace=replace)
+
+
+def _require_import(actor: User, doc: exchange.StrategyDoc) -> None:
+    if may_edit(actor):
+        return
+    strategy = Strategy.objects.filter(slug=doc.key).first()
+    if strategy is None or not may_edit(actor, strategy):
+        raise PermissionDenied(
+            _("You may import only into a strategy you are an editor of: %(key)s.")
+            % {"key": doc.key}
+        )
 
 
 @transaction.atomic
@@ -652,10 +677,12 @@ def do_import_file(
     Each document is checked against what the ones before it stored, so a regional plan may
     follow the national strategy it implements in the same file.
     """
-    if actor is not None:
-        _require_editor(actor)
+    if actor is not None and not edits_any_strategy(actor):
+        raise PermissionDenied
     results = []
     for data, locator in exchange.read_file(name, content):
         doc = exchange.check_document(data, locator)
+        if actor is not None:
+            _require_import(actor, doc)
         results.append(_import_strategy(actor, doc, replace=replace))
     return results

@@ -8,12 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
 from .models import Action, Area, Goal, Point, PointCollaboration, Source, Strategy
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
-    list_display = ("number", "text_sv", "text_en")
+class GoalAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "text_sv", "text_en", "source", awaits_confirmation)
 
 
 class VersionBumpingAdmin(SimpleHistoryAdmin):
@@ -27,11 +29,20 @@ class VersionBumpingAdmin(SimpleHistoryAdmin):
 
 @admin.register(Strategy)
 class StrategyAdmin(VersionBumpingAdmin):
-    list_display = ("title_sv", "kind", "publisher", "adopted_on", "period_start", "period_end")
+    list_display = (
+        "title_sv",
+        "kind",
+        "publisher",
+        "owner_organisation",
+        "adopted_on",
+        "period_start",
+        "period_end",
+    )
     list_filter = ("kind",)
     search_fields = ("title_sv", "title_en", "slug")
-    list_select_related = ("implements",)
-    filter_horizontal = ("sources",)
+    list_select_related = ("implements", "owner_organisation")
+    filter_horizontal = ("sources", "editors")
+    autocomplete_fields = ("owner_organisation",)
 
 
 @admin.register(Area)

@@ -1,6 +1,6 @@
 """Strategies as data: a strategy has areas, areas have points, actions serve points, and
-collaborations are linked to the points they serve. GMS's five goals stay `Goal` rows (used
-by inquiries, needs and collaborations); the strategy "GMS strategiplan" has one point per
+collaborations are linked to the points they serve. The infrastructure's goals stay `Goal`
+rows (used by inquiries, needs and collaborations); its own strategic plan has one point per
 goal, linked to its row, so the collaborations that serve a goal are work behind that point.
 """
 
@@ -18,14 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
 
 if TYPE_CHECKING:
     from samverkan.collaborations.models import Collaboration
 
 
-class Goal(models.Model):
-    """One of the infrastructure's overall goals (GMS has five)."""
+class Goal(Sourced):
+    """One of the infrastructure's overall goals."""
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     text_sv = models.CharField(_("text (Swedish)"), max_length=300)
@@ -111,6 +111,25 @@ class Strategy(TimeStampedModel, VersionedModel):
         "Source", verbose_name=_("sources"), blank=True, related_name="strategies"
     )
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+    owner_organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("owned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_strategies",
+        help_text=_("The region, agency or other organisation whose strategy this is."),
+    )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("editors"),
+        blank=True,
+        related_name="edited_strategies",
+        help_text=_(
+            "People at the owning organisation who keep this strategy's actions and progress "
+            "up to date; coordinators always may."
+        ),
+    )
 
     history = _strategy_history
 

@@ -4,7 +4,7 @@ Thin views over `progress.py` (reading) and `actions.py` (writing)."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from samverkan.accounts.models import STAFF_ROLES, User
+from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.collaborations.models import Collaboration
 from samverkan.core.decorators import public, role_required
 from samverkan.core.http import AuthedRequest
@@ -42,6 +42,8 @@ from .progress import (
 )
 
 EDITORS = tuple(STAFF_ROLES)
+# A strategy's own editors may have any role; the views check them against the strategy.
+SIGNED_IN = tuple(Role.values)
 
 
 def published_only(user: Any) -> bool:
@@ -64,7 +66,10 @@ def _get_point(request: HttpRequest, pk: int) -> Point:
 
 
 def _get_action_for_editor(request: AuthedRequest, pk: int) -> Action:
-    return get_object_or_404(Action.objects.select_related("strategy"), pk=pk)
+    action = get_object_or_404(Action.objects.select_related("strategy"), pk=pk)
+    if not actions.may_edit(request.user, action.strategy):
+        raise PermissionDenied
+    return action
 
 
 def _apply_errors(form: Any, error: ValidationError) -> None:
@@ -100,7 +105,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": paginate(request, filterset.qs),
-        "can_edit": actions.may_edit(request.user),
+        "can_edit": actions.edits_any_strategy(request.user),
     }
     return render(request, "strategy/list.html", context)
 
@@ -108,7 +113,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
 def _strategy_context(request: HttpRequest, strategy: Strategy) -> dict[str, Any]:
     return {
         "strategy": strategy,
-        "can_edit": actions.may_edit(request.user),
+        "can_edit": actions.may_edit(request.user, strategy),
         "published_only": published_only(request.user),
     }
 
@@ -189,6 +194,7 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("title", "pk")
         )
     can_edit = actions.may_edit(user)
+    can_edit_actions = actions.may_edit(user, point.strategy)
     point_actions = list(action_queryset().filter(points=point).order_by("position", "pk"))
     context: dict[str, Any] = {
         "point": point,
@@ -202,9 +208,10 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": paginate(request, listed),
         "public_view": public_view,
         "can_edit": can_edit,
+        "can_edit_actions": can_edit_actions,
         "published_only": published_only(user),
     }
-    if can_edit:
+    if can_edit_actions:
         context["link_collaboration_form"] = LinkCollaborationForm(
             initial={"version": point.version}
         )
@@ -244,8 +251,10 @@ def export(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@role_required(*EDITORS)
+@role_required(*SIGNED_IN)
 def import_file(request: AuthedRequest) -> HttpResponse:
+    if not actions.edits_any_strategy(request.user):
+        raise PermissionDenied
     problems: list[str] = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -255,6 +264,8 @@ def import_file(request: AuthedRequest) -> HttpResponse:
                 results = actions.do_import_file(request.user, upload.name, upload.read())
             except ValidationError as error:
                 problems = error.messages
+            except PermissionDenied as error:
+                problems = [str(error) or _("You may not import this file.")]
             else:
                 for result in results:
                     counts = result.counts
@@ -285,9 +296,11 @@ def import_file(request: AuthedRequest) -> HttpResponse:
 # Actions -------------------------------------------------------------------------------
 
 
-@role_required(*EDITORS)
+@role_required(*SIGNED_IN)
 def action_new(request: AuthedRequest, pk: int) -> HttpResponse:
     strategy = _get_strategy(pk)
+    if not actions.may_edit(request.user, strategy):
+        raise PermissionDenied
     if request.method == "POST":
         form = ActionForm(request.POST, strategy=strategy)
         if form.is_valid():
@@ -309,7 +322,7 @@ def action_new(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*EDITORS)
+@role_required(*SIGNED_IN)
 def action_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     action = _get_action_for_editor(request, pk)
     strategy = action.strategy
@@ -344,7 +357,7 @@ def _back(request: HttpRequest, point: Point | None, strategy: Strategy) -> Http
 
 
 @require_POST
-@role_required(*EDITORS)
+@role_required(*SIGNED_IN)
 def action_progress(request: AuthedRequest, pk: int) -> HttpResponse:
     action = _get_action_for_editor(request, pk)
     form = ActionProgressForm(request.POST, prefix=f"action-{action.pk}")

@@ -110,7 +110,7 @@ def test_a_company_without_an_account_goes_from_inquiry_to_register_and_follow_u
     expect_message(page, "The collaboration is saved.")
     page.get_by_role("link", name="Add a party").click()
     page.get_by_label(label("Organisation")).select_option(label="Region Skåne")
-    page.get_by_label(label("Role")).select_option(label="GMS party")
+    page.get_by_label(label("Role")).select_option(label="Infrastructure party")
     page.get_by_role("button", name="Add party").click()
     expect(page).to_have_url(detail)
     expect(page.get_by_text("Everything is in place: the collaboration can start.")).to_be_visible()

@@ -59,7 +59,7 @@ def published_collaboration(
     actions.do_save_party(
         collaboration,
         personas.alice,
-        actions.PartyData(Organisation.objects.get(name="Region Skåne"), "gms_party"),
+        actions.PartyData(Organisation.objects.get(name="Region Skåne"), "infrastructure_party"),
     )
     do_record_collaboration_gates(
         collaboration, personas.alice, {gate.pk: (True, "") for gate in Gate.objects.all()}
@@ -131,7 +131,7 @@ def test_a_visitor_searches_the_register_and_downloads_the_matches(
     row = rows[0]
     assert row["id"] == str(sequencing.pk)
     assert row["companies"] == "Acme Genomik AB"
-    assert row["gms_parties"] == "Region Skåne"
+    assert row["infrastructure_parties"] == "Region Skåne"
     assert row["committees"] == "rare_diseases"
     assert row["start_date"] == "2025-03-01"
     assert row["url"].endswith(f"/register/{sequencing.pk}/")

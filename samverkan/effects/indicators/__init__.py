@@ -1,11 +1,11 @@
 """The expected effects of the industry strategy, measured as indicators.
 
-GMS's industry strategy ("Förväntade effekter") expects six effects; each becomes one or
+The industry strategy ("Förväntade effekter") expects its effects; each becomes one or
 more indicators, in one module per effect (process, interest, funding, projects,
 learning, agenda) on the shared machinery of `base` (Scope, buckets, Table, Figure,
 Result, Indicator). An indicator has an id, a name, a written definition shown beside its
 figures, and `compute(scope, interval)`, which answers for a period and filters
-(committee, GMC, kind) with the headline figures, the time series by quarter or by year,
+(committee, regional centre, kind) with the headline figures, the time series by quarter or by year,
 and breakdown tables. This module lists them in the order the dashboard shows them and
 re-exports every name, so `from samverkan.effects.indicators import Scope` keeps working.
 """
@@ -32,7 +32,7 @@ from .base import (
     count_of,
     days,
     inquiries_in,
-    involves_gmc,
+    involves_centre,
     involves_region,
     local_midnight,
     money,
@@ -136,7 +136,7 @@ __all__ = [
     "days",
     "get_indicator",
     "inquiries_in",
-    "involves_gmc",
+    "involves_centre",
     "involves_region",
     "knowledge_exchange_provider",
     "local_midnight",

@@ -50,8 +50,8 @@ class SeveralCompanies(Indicator):
     definition = _(
         "Of the collaborations active in the period (see “Collaborations started and "
         "active”), the share with two or more companies as parties: collaborations that "
-        "gather several companies around a question GMS and industry share, which the "
-        "strategy gives priority to."
+        "gather several companies around a question the infrastructure and industry share, "
+        "which the strategy gives priority to."
     )
     chart_type = "line"
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration, CollaborationParty
 from samverkan.inquiries.models import Inquiry, Routing
-from samverkan.orgs.models import GMC, Committee
+from samverkan.orgs.models import Centre, Committee
 
 from ..formatting import COUNT, DAYS, MONEY, PERCENT, format_value
 
@@ -52,7 +52,7 @@ class Effect(models.TextChoices):
     PROJECTS = "projects", _("More joint pilot, development and research projects")
     LEARNING = (
         "learning",
-        _("More joint learning and active knowledge exchange between GMS and industry"),
+        _("More joint learning and active knowledge exchange with industry"),
     )
     AGENDA = "agenda", _("A joint agenda")
 
@@ -98,7 +98,7 @@ class Scope:
     start: datetime.date
     end: datetime.date
     committee: Committee | None = None
-    gmc: GMC | None = None
+    centre: Centre | None = None
     kind: str = ""
     # The day "overdue" is measured against: today, unless a test or a report says otherwise.
     today: datetime.date = field(default_factory=timezone.localdate, compare=False)
@@ -113,7 +113,7 @@ class Scope:
 
     @property
     def filters_collaborations(self) -> bool:
-        return bool(self.committee or self.gmc or self.kind)
+        return bool(self.committee or self.centre or self.kind)
 
     def buckets(self, interval: str) -> list[Bucket]:
         """The quarters or years of the period, in order: a calendar walk, not a data one."""
@@ -218,10 +218,10 @@ class Result:
     @property
     def ignored_filters(self) -> list[str]:
         """The filters set on the page that this indicator cannot apply."""
-        labels = {"committee": _("committee"), "gmc": _("GMC"), "kind": _("kind")}
+        labels = {"committee": _("committee"), "centre": _("regional centre"), "kind": _("kind")}
         given = {
             "committee": self.scope.committee,
-            "gmc": self.scope.gmc,
+            "centre": self.scope.centre,
             "kind": self.scope.kind,
         }
         return [
@@ -285,7 +285,7 @@ def days(delta: datetime.timedelta) -> Decimal:
 
 
 def name_order() -> str:
-    """Committees and GMCs in the order of their names in the active language."""
+    """Committees and regional centres in the order of their names in the active language."""
     return "name_en" if (get_language() or "")[:2] == "en" else "name_sv"
 
 
@@ -301,7 +301,7 @@ def count_of(queryset: QuerySet[Any]) -> Coalesce:
 def inquiries_in(scope: Scope) -> QuerySet[Inquiry]:
     """Inquiries routed to the committee or naming it, and naming the kind.
 
-    Inquiries name no GMC, so the GMC filter does not apply to them.
+    Inquiries name no regional centre, so that filter does not apply to them.
     """
     queryset = Inquiry.objects.order_by()
     if scope.committee is not None:
@@ -317,22 +317,25 @@ def inquiries_in(scope: Scope) -> QuerySet[Inquiry]:
     return queryset
 
 
-def involves_gmc(gmc: Any) -> Q:
-    """A collaboration linked to the GMC, or with one of the GMC's partners as a party."""
-    linked = Collaboration.gmcs.through.objects.filter(collaboration=OuterRef("pk"), gmc=gmc)
+def involves_centre(centre: Any) -> Q:
+    """A collaboration linked to the centre, or with one of the centre's partners as a party."""
+    linked = Collaboration.centres.through.objects.filter(
+        collaboration=OuterRef("pk"), centre=centre
+    )
     partner = CollaborationParty.objects.filter(
-        collaboration=OuterRef("pk"), organisation__gmcs=gmc
+        collaboration=OuterRef("pk"), organisation__centres=centre
     )
     return Q(Exists(linked)) | Q(Exists(partner))
 
 
 def involves_region(region: Any) -> Q:
-    """A collaboration with the region as a party, or linked to a GMC the region is in."""
+    """A collaboration with the region as a party, or linked to a regional centre the region
+    is in."""
     party = CollaborationParty.objects.filter(collaboration=OuterRef("pk"), organisation=region)
-    via_gmc = Collaboration.gmcs.through.objects.filter(
-        collaboration=OuterRef("pk"), gmc__partners=region
+    via_centre = Collaboration.centres.through.objects.filter(
+        collaboration=OuterRef("pk"), centre__partners=region
     )
-    return Q(Exists(party)) | Q(Exists(via_gmc))
+    return Q(Exists(party)) | Q(Exists(via_centre))
 
 
 def collaborations_in(scope: Scope) -> QuerySet[Collaboration]:
@@ -342,8 +345,8 @@ def collaborations_in(scope: Scope) -> QuerySet[Collaboration]:
             collaboration=OuterRef("pk"), committee=scope.committee
         )
         queryset = queryset.filter(Exists(linked))
-    if scope.gmc is not None:
-        queryset = queryset.filter(involves_gmc(scope.gmc.pk))
+    if scope.centre is not None:
+        queryset = queryset.filter(involves_centre(scope.centre.pk))
     if scope.kind:
         queryset = queryset.filter(kind=scope.kind)
     return queryset
@@ -372,7 +375,7 @@ class Indicator:
     short_name: ClassVar[Promise]  # at most 31 characters: an Excel sheet's title
     effect: ClassVar[Effect]
     definition: ClassVar[Promise]
-    applies: ClassVar[frozenset[str]] = frozenset({"committee", "gmc", "kind"})
+    applies: ClassVar[frozenset[str]] = frozenset({"committee", "centre", "kind"})
     chart_type: ClassVar[str] = "bar"
     chart_stacked: ClassVar[bool] = False
 

@@ -1,5 +1,5 @@
 """Clearer incentives and more interest in industry collaboration: inquiries received
-and companies new to GMS.
+and companies new to the infrastructure.
 """
 
 import json
@@ -91,11 +91,11 @@ class NewCompanies(Indicator):
     short_name = _("New companies")
     effect = Effect.INTEREST
     definition = _(
-        "Companies whose first engagement with GMS falls in the period: the day their "
-        "first inquiry arrived or the day the first collaboration they are a company party "
-        "to was registered, whichever came first. With a committee, GMC or kind chosen, "
-        "the first engagement within that scope; inquiries name no GMC, so with a GMC "
-        "chosen only collaborations count."
+        "Companies whose first engagement with the infrastructure falls in the period: the day "
+        "their first inquiry arrived or the day the first collaboration they are a company "
+        "party to was registered, whichever came first. With a committee, regional centre or "
+        "kind chosen, the first engagement within that scope; inquiries name no centre, so "
+        "with a centre chosen only collaborations count."
     )
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
@@ -113,7 +113,7 @@ class NewCompanies(Indicator):
             .annotate(first=Min("collaboration__created_at"))
             .values_list("organisation", "first")
         }
-        if scope.gmc is None:
+        if scope.centre is None:
             for org, first in (
                 inquiries_in(scope)
                 .filter(organisation__kind=Organisation.Kind.COMPANY)

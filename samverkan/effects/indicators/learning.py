@@ -1,4 +1,4 @@
-"""More joint learning and active knowledge exchange between GMS and industry: events
+"""More joint learning and active knowledge exchange with industry: events
 and the people and companies who took part.
 """
 
@@ -19,7 +19,7 @@ def knowledge_exchange_provider() -> Callable[[Scope], QuerySet[Any]] | None:
     """The source of knowledge-exchange events, named by the setting
     EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER (a dotted path), or None until there is one.
 
-    The provider takes a Scope and answers a queryset of events within its committee, GMC
+    The provider takes a Scope and answers a queryset of events within its committee, centre
     and kind as far as it can tell them, annotated with `event_date` (a date) and
     `participant_count` (an integer); the indicator applies the period and aggregates.
     """
@@ -33,8 +33,8 @@ class KnowledgeExchange(Indicator):
     short_name = _("Knowledge exchange")
     effect = Effect.LEARNING
     definition = _(
-        "Meetings, seminars, workshops and other events where GMS and industry exchange "
-        "knowledge, held in the period, and the number of people who took part, from the "
+        "Meetings, seminars, workshops and other events where the infrastructure and industry "
+        "exchange knowledge, held in the period, and the number of people who took part, from the "
         "network's record of events. With a committee chosen, the events it took part in."
     )
     applies = frozenset({"committee"})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import Collaboration
 from samverkan.core.choices import CollaborationKind
-from samverkan.orgs.models import GMC, Committee, Organisation
+from samverkan.orgs.models import Centre, Committee, Organisation
 
 from .base import (
     Column,
@@ -26,7 +26,7 @@ from .base import (
     active_between,
     collaborations_in,
     count_of,
-    involves_gmc,
+    involves_centre,
     involves_region,
     name_order,
     started_between,
@@ -42,10 +42,10 @@ class Collaborations(Indicator):
         "Started: collaborations whose start date falls in the period and that have left "
         "the planned status. Active: collaborations that ran on some day of the period, "
         "that is started on or before its last day and not ended (by their end date) "
-        "before its first day. A collaboration counts for a GMC when it is linked to the "
-        "GMC or one of the GMC's partners is a party, and for a region when the region is "
-        "a party or a partner of a linked GMC; one collaboration can count for several "
-        "committees, GMCs and regions."
+        "before its first day. A collaboration counts for a regional centre when it is "
+        "linked to the centre or one of the centre's partners is a party, and for a region "
+        "when the region is a party or a partner of a linked centre; one collaboration can "
+        "count for several committees, centres and regions."
     )
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
@@ -83,9 +83,9 @@ class Collaborations(Indicator):
             started=count_of(started.filter(Exists(committee_link))),
             active=count_of(active.filter(Exists(committee_link))),
         ).order_by(name_order())
-        gmcs = GMC.objects.annotate(
-            started=count_of(started.filter(involves_gmc(OuterRef(OuterRef("pk"))))),
-            active=count_of(active.filter(involves_gmc(OuterRef(OuterRef("pk"))))),
+        centres = Centre.objects.annotate(
+            started=count_of(started.filter(involves_centre(OuterRef(OuterRef("pk"))))),
+            active=count_of(active.filter(involves_centre(OuterRef(OuterRef("pk"))))),
         ).order_by(name_order())
         regions = (
             Organisation.objects.filter(kind=Organisation.Kind.REGION)
@@ -131,10 +131,10 @@ class Collaborations(Indicator):
                     (Row(c.name, [c.started, c.active]) for c in committees),
                 ),
                 table(
-                    "by_gmc",
-                    gettext("Collaborations by Genomic Medicine Center"),
-                    gettext("GMC"),
-                    (Row(g.name, [g.started, g.active]) for g in gmcs),
+                    "by_centre",
+                    gettext("Collaborations by regional centre"),
+                    gettext("Regional centre"),
+                    (Row(g.name, [g.started, g.active]) for g in centres),
                 ),
                 table(
                     "by_region",

@@ -21,5 +21,5 @@ def _lock(model: type[models.Model], pk: int, expected_version: int | None) -> A
     return obj
 
 
-def _is_gms_user(user: User) -> bool:
+def _is_staff_user(user: User) -> bool:
     return user.is_active and user.role != Role.COMPANY

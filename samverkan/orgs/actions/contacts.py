@@ -1,4 +1,4 @@
-"""Contacts: the people of an organisation GMS talks to."""
+"""Contacts: the people of an organisation the infrastructure talks to."""
 
 import datetime
 from dataclasses import dataclass

@@ -19,7 +19,7 @@ from ..models import (
     Organisation,
 )
 from .common import (
-    _is_gms_user,
+    _is_staff_user,
     _lock,
     require_network_writer,
 )
@@ -45,8 +45,8 @@ def do_log_interaction(
     require_network_writer(actor)
     if any(c.organisation_id != organisation.pk or c.is_erased for c in data.contacts):
         raise ValidationError({"contacts": [_("Choose people of this organisation.")]})
-    if not all(_is_gms_user(user) for user in data.participants):
-        raise ValidationError({"participants": [_("Choose people from GMS.")]})
+    if not all(_is_staff_user(user) for user in data.participants):
+        raise ValidationError({"participants": [_("Choose people from the infrastructure.")]})
     interaction = Interaction(
         organisation=organisation,
         kind=data.kind,
@@ -119,10 +119,10 @@ def _event_interaction(event: Event, organisation: Organisation, actor: User) ->
             event=event,
             created_by=actor,
         )
-        gms_people = User.objects.filter(event_participations__event=event, is_active=True).exclude(
-            role=Role.COMPANY
-        )
-        interaction.participants.add(*gms_people)
+        staff_people = User.objects.filter(
+            event_participations__event=event, is_active=True
+        ).exclude(role=Role.COMPANY)
+        interaction.participants.add(*staff_people)
     return interaction
 
 
@@ -135,16 +135,18 @@ def do_add_event_participant(
     contact: Contact | None = None,
     user: User | None = None,
 ) -> EventParticipant:
-    """Someone from GMS (a user) or from a company (its organisation and maybe a contact)
-    took part; a company's attendance goes into its interaction log."""
+    """Someone from the infrastructure (a user) or from a company (its organisation and maybe
+    a contact) took part; a company's attendance goes into its interaction log."""
     require_network_writer(actor)
     Event.objects.select_for_update().filter(pk=event.pk).first()
     participants = EventParticipant.objects.filter(event=event)
     if user is not None:
         if contact is not None:
-            raise ValidationError(_("A participant is either from GMS or a company contact."))
-        if not _is_gms_user(user):
-            raise ValidationError({"user": [_("Choose a person from GMS.")]})
+            raise ValidationError(
+                _("A participant is either from the infrastructure or a company contact.")
+            )
+        if not _is_staff_user(user):
+            raise ValidationError({"user": [_("Choose a person from the infrastructure.")]})
         if participants.filter(user=user).exists():
             raise ValidationError({"user": [_("This person is already a participant.")]})
     elif contact is not None:
@@ -164,7 +166,7 @@ def do_add_event_participant(
     if user is not None:
         for interaction in Interaction.objects.filter(event=event, kind=Interaction.Kind.EVENT):
             interaction.participants.add(user)
-    if not organisation.is_gms_party and user is None:
+    if not organisation.is_infrastructure_party and user is None:
         interaction = _event_interaction(event, organisation, actor)
         if contact is not None:
             interaction.contacts.add(contact)
