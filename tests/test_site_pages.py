@@ -213,3 +213,22 @@ class CountryTestCase(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn("country", response.context["form"].errors)
+
+
+class SenderPagesTestCase(BaseTestCase):
+    def test_the_thank_you_page_shows_the_follow_link_and_what_was_sent(self):
+        from tests.test_intake import form_data
+
+        response = Client().post("/inquiries/new/", form_data(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response.status_code, 200)
+        inquiry = Inquiry.objects.order_by("-pk").first()
+        assert inquiry is not None
+        html = response.content.decode()
+        self.assertIn(f'href="/inquiries/s/{inquiry.sender_token}/"', html)
+        self.assertIn("What you sent", html)
+        self.assertIn(inquiry.title, html)
+        self.assertIn("Två bioinformatiker", html)  # the resources offered
+
+        page = Client().get(f"/inquiries/s/{inquiry.sender_token}/").content.decode()
+        self.assertIn("Vad du skickade", page)
+        self.assertIn("Snabbare diagnos", page)  # the mutual benefit, as submitted
