@@ -130,10 +130,11 @@ class WalkTestCase(BiobankPackTestCase):
     def get(self, path: str, **extra: Any) -> str:
         response = self.client.get(path, **extra)
         self.assertEqual(response.status_code, 200, path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         if response.get("Content-Type", "").startswith(
             "application/vnd.openxmlformats-officedocument"
         ):
-            book = load_workbook(io.BytesIO(response.content), read_only=True)
+            book = load_workbook(io.BytesIO(body), read_only=True)
             cells = [
                 str(value)
                 for sheet in book.worksheets
@@ -142,7 +143,6 @@ class WalkTestCase(BiobankPackTestCase):
                 if value is not None
             ]
             return "\n".join(cells)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
         return body.decode()
 
     def read_all(self, paths: list[str]) -> None:
