@@ -10,7 +10,7 @@ REFERENCE ?= reference/gms.yaml
 # Compiled bytecode makes every command start several times faster.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest
+.PHONY: run test install lint typecheck checks audit test-sqlite test-postgres test-fast messages clean bench loadtest screenshots
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -64,3 +64,12 @@ clean:
 # SCALE=1.0 by default; the data is kept in var/bench/ and reused. Writes var/bench/latest.json.
 bench: install
 	@SCALE=$(or $(SCALE),1.0) scripts/bench.sh
+
+# Load and faults against 127.0.0.1 (PostgreSQL, gunicorn, the worker, an SMTP server of
+# its own): a few minutes, not part of `make test`. DURATION, CLIENTS, WORKERS to change.
+loadtest: install
+	$(PY) scripts/loadtest.py
+
+# Screenshots of the main pages at 390 and 1280 px into docs/screenshots/ (not in `make test`).
+screenshots: install
+	@scripts/screenshots.sh

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_filters",
+    "django_countries",  # country names in Swedish and English
     "django_tasks",
     "django_tasks_db",
     "simple_history",
@@ -342,3 +343,41 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50/h/ip")
 ACCOUNT_RATE_LIMITS = {"login_failed": LOGIN_FAILURES_PER_ADDRESS}
+
+# Backups (manage.py backup / restore): JSON with times to the microsecond.
+SERIALIZATION_MODULES = {"backupjson": "samverkan.core.serializers"}
+
+# Single sign-on with OpenID Connect, from the environment: the issuer's address (its
+# /.well-known/openid-configuration is read), the client id and secret registered there,
+# and the button's name. People whose provider vouches for their address log in to the
+# account with that address; others get a new company account, as on sign-up.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+if OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "sso",
+                    "name": os.environ.get("OIDC_NAME", "Single sign-on"),
+                    "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                    "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                    "settings": {"server_url": OIDC_ISSUER},
+                }
+            ],
+            "EMAIL_AUTHENTICATION": True,
+        }
+    }
+    SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+    SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+
+# Two-factor authentication: an app code (TOTP) or a security key / passkey (WebAuthn),
+# with recovery codes. With MFA_REQUIRED_FOR_STAFF on, coordinators and administrators
+# must set one up before they can use anything else (samverkan.accounts.mfa); the
+# Django admin logs in through the same login page (samverkan/urls.py).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+    "samverkan.accounts.mfa.RequireMfaMiddleware",
+)

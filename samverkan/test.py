@@ -12,7 +12,7 @@ oscar   committee member of education only: must never see what is not routed th
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import TestCase
 from django.utils import translation
 
@@ -124,6 +124,7 @@ class BaseTestCase(TestCase):
     def setUp(self) -> None:
         super().setUp()
         cache.clear()  # rate-limit counters live in the shared cache
+        caches["local"].clear()  # and cached pages and figures in this process
         translation.activate(settings.LANGUAGE_CODE)  # no leak from an earlier request
 
     @classmethod

@@ -77,3 +77,11 @@ def test_every_app_has_its_place_in_the_layers():
     placed = set(re.findall(r"samverkan\.(\w+)", layers))
     apps = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert apps <= placed, f"not in any layer of pyproject.toml: {sorted(apps - placed)}"
+
+
+def test_the_architecture_page_names_every_app():
+    """docs/architecture.md stays true: a new app is placed there too."""
+    apps = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = sorted(app for app in apps if f"`{app}`" not in page)
+    assert not missing, f"docs/architecture.md does not name: {missing}"

@@ -62,3 +62,62 @@ class QueueTestCase(BaseTestCase):
             inquiry = self.routed(title=f"Fler {i}")
             actions.do_save_assessment(inquiry, self.rare, self.bob, self.assessment_input())
         self.assertEqual(count(), before)
+
+
+class DecisionPageTestCase(BaseTestCase):
+    def test_it_lists_each_committees_recommendation_and_who_decides_next(self):
+        inquiry = self.routed(self.rare, self.informatics)
+        data = self.assessment_input()
+        data.recommendation = "more_information"
+        actions.do_save_assessment(inquiry, self.rare, self.bob, data)
+        self.login(self.alice)
+        response = self.client.get(inquiry.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, "Rare diseases: Ask the company for more")
+        self.assertContains(response, "Informatics")  # routed, not yet assessed
+        self.assertContains(response, "A coordinator decides next")
+        actions.do_assign_inquiry(inquiry, self.alice)
+        response = self.client.get(inquiry.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(response, "alice, the assigned coordinator, decides next.")
+
+    def test_an_unknown_recommendation_is_refused(self):
+        from django.core.exceptions import ValidationError
+
+        inquiry = self.routed()
+        data = self.assessment_input()
+        data.recommendation = "maybe"
+        with self.assertRaises(ValidationError):
+            actions.do_save_assessment(inquiry, self.rare, self.bob, data)
+
+    def test_the_routing_message_reaches_the_committee(self):
+        from samverkan.core.models import OutboundEmail
+
+        inquiry = self.submit()
+        actions.do_route_inquiry(
+            inquiry, self.alice, [self.rare], note="Titta särskilt på datadelningen."
+        )
+        mail = OutboundEmail.objects.filter(to=self.bob.email).get()
+        self.assertIn("Titta särskilt på datadelningen.", mail.body)
+        self.login(self.bob)
+        response = self.client.get(inquiry.get_absolute_url())
+        self.assertContains(response, "Titta särskilt på datadelningen.")
+
+
+class OrganisationKindTestCase(BaseTestCase):
+    def test_the_strategys_audiences_are_organisation_kinds(self):
+        from samverkan.orgs.models import Organisation
+
+        for kind, name in [
+            ("patient_organisation", "Riksförbundet Sällsynta diagnoser"),
+            ("research_infrastructure", "SciLifeLab"),
+            ("authority", "Läkemedelsverket"),
+        ]:
+            Organisation.objects.create(name=name, kind=kind)
+        self.login(self.alice)
+        response = self.client.get("/organisations/", {"kind": "research_infrastructure"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "SciLifeLab")
+        self.assertNotContains(response, "Läkemedelsverket")
+        self.assertContains(
+            self.client.get("/organisations/new/", HTTP_ACCEPT_LANGUAGE="en"),
+            "Patient organisation",
+        )

@@ -161,3 +161,55 @@ class FormatsTestCase(SimpleTestCase):
             self.assertEqual(formats.date_format(day, "SHORT_DATE_FORMAT"), "2026-06-12")
         with translation.override("sv"):
             self.assertEqual(formats.date_format(day, "SHORT_DATE_FORMAT"), "2026-06-12")
+
+
+class QueueListTestCase(BaseTestCase):
+    def test_the_status_filter_is_a_group_of_checkboxes_and_the_order_is_said(self):
+        first = submit_inquiry(title="Först in")
+        last = submit_inquiry(title="Sist in")
+        self.client.force_login(self.alice)
+        html = self.client.get("/inquiries/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        self.assertRegex(html, r'<fieldset id="id_status_group"[^>]*>\s*<legend>Status</legend>')
+        self.assertIn('type="checkbox" name="status" value="received"', html)
+        self.assertIn("Oldest first.", html)
+        self.assertIn(f'<td class="nowrap"><a href="/inquiries/{first.pk}/">', html)
+
+        response = self.client.get(
+            "/inquiries/?sort=newest&status=received&status=triage", HTTP_ACCEPT_LANGUAGE="en"
+        )
+        html = response.content.decode()
+        self.assertIn("Newest first.", html)
+        self.assertLess(html.index("Sist in"), html.index("Först in"))
+        self.assertEqual([i.pk for i in response.context["page"]], [last.pk, first.pk])
+
+    def test_a_failed_form_names_and_links_every_field_in_a_summary(self):
+        response = Client().post("/inquiries/new/", {}, HTTP_ACCEPT_LANGUAGE="en")
+        html = response.content.decode()
+        summary = re.search(r"<div class=\"error-summary\".*?</div>", html, re.S)
+        assert summary is not None, "no error summary"
+        self.assertIn("data-error-summary", summary.group(0))
+        self.assertIn('tabindex="-1"', summary.group(0))
+        self.assertIn('href="#id_title"', summary.group(0))
+        # A checkbox group's error is tied to its fieldset and linked to its first box.
+        self.assertRegex(
+            html, r'<fieldset id="id_kinds_group" aria-describedby="[^"]*id_kinds_error'
+        )
+        self.assertIn('href="#id_kinds_0"', summary.group(0))
+
+
+class CountryTestCase(BaseTestCase):
+    def test_the_intake_offers_a_country_list_and_refuses_a_typed_name(self):
+        html = Client().get("/inquiries/new/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+        self.assertRegex(html, r'<select name="country"[^>]*id="id_country"')
+        self.assertIn('<option value="DK">Danmark</option>', html)
+        response = Client().post(
+            "/inquiries/new/",
+            {
+                "organisation_name": "Dansk Genom ApS",
+                "foreign_identifier": "DK123",
+                "country": "Danmark",
+            },
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("country", response.context["form"].errors)

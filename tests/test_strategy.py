@@ -677,7 +677,7 @@ class AccessTest(StrategyTestCase):
         response = self.client.post(edit, form)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.context["form"].non_field_errors())
-        self.assertContains(response, "message-error")
+        self.assertContains(response, "error-summary")
         action.refresh_from_db()
         self.assertEqual(action.title, "Ändrad")
 

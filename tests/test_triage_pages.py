@@ -146,7 +146,12 @@ class AssessmentPageTestCase(BaseTestCase):
         data = {f"gate_{g.pk}": gate for g in Gate.objects.all()}
         data |= {f"score_{c.pk}": score for c in PriorityCriterion.objects.all()}
         goal = Goal.objects.get(number=1)
-        data |= {"goals": [str(goal.pk)], "comment": "Bra förslag", **extra}
+        data |= {
+            "goals": [str(goal.pk)],
+            "comment": "Bra förslag",
+            "recommendation": "accept",
+            **extra,
+        }
         return data
 
     def test_it_shows_the_gates_criteria_and_formula(self):
@@ -167,6 +172,7 @@ class AssessmentPageTestCase(BaseTestCase):
         self.assertEqual(str(assessment.priority), "100.0")
         self.assertEqual(list(assessment.goals.values_list("number", flat=True)), [1])
         self.assertContains(response, "100,0")  # Swedish decimal comma
+        self.assertEqual(assessment.recommendation, "accept")
 
     def test_a_missing_answer_shows_the_form_again_and_stores_nothing(self):
         data = self.form()

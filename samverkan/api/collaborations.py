@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.agreements import actions as agreement_actions
+from samverkan.agreements.actions import ALLOWED_DOCUMENTS
 from samverkan.agreements.models import Agreement, AgreementDocument, PrincipleAnswer
 from samverkan.collaborations import actions
 from samverkan.collaborations.access import company_organisation_id, require_party_or_staff
@@ -63,6 +64,7 @@ from .collaboration_schemas import (
     PartyOut,
     PrincipleAnswerIn,
 )
+from .nested import Nested
 from .schemas import WRITE_ERRORS, ErrorOut, Pagination
 from .security import api_auth
 
@@ -120,11 +122,16 @@ def _agreements(collaboration: Collaboration) -> QuerySet[Agreement]:
     )
 
 
-def _get_agreement(request: ApiRequest, collaboration_id: int, agreement_id: int) -> Agreement:
-    collaboration = _get(request, collaboration_id)
+def _agreement_in(
+    request: ApiRequest, collaboration: Collaboration, agreement_id: int
+) -> Agreement:
     agreement = get_object_or_404(_agreements(collaboration), pk=agreement_id)
     require_party_or_staff(request.auth, {o.pk for o in agreement.parties.all()})
     return agreement
+
+
+def _get_agreement(request: ApiRequest, collaboration_id: int, agreement_id: int) -> Agreement:
+    return _agreement_in(request, _get(request, collaboration_id), agreement_id)
 
 
 def _require_documents_access(request: ApiRequest) -> None:
@@ -144,10 +151,9 @@ def _may_see_drafts(request: ApiRequest, collaboration: Collaboration) -> bool:
     return company_organisation_id(request.auth) in {o.pk for o in approvers}
 
 
-def _get_activity(
-    request: ApiRequest, collaboration_id: int, activity_id: int
+def _activity_in(
+    request: ApiRequest, collaboration: Collaboration, activity_id: int
 ) -> CommunicationActivity:
-    collaboration = _get(request, collaboration_id)
     activity = get_object_or_404(
         collaboration.communications.select_related("created_by"), pk=activity_id
     )
@@ -156,8 +162,13 @@ def _get_activity(
     return activity
 
 
-def _get_follow_up(request: ApiRequest, collaboration_id: int, follow_up_id: int) -> FollowUp:
-    collaboration = _get(request, collaboration_id)
+def _get_activity(
+    request: ApiRequest, collaboration_id: int, activity_id: int
+) -> CommunicationActivity:
+    return _activity_in(request, _get(request, collaboration_id), activity_id)
+
+
+def _follow_up_in(request: ApiRequest, collaboration: Collaboration, follow_up_id: int) -> FollowUp:
     answers = FollowUpAnswer.objects.select_related("organisation", "answered_by").order_by(
         "organisation__name"
     )
@@ -167,6 +178,10 @@ def _get_follow_up(request: ApiRequest, collaboration_id: int, follow_up_id: int
         ),
         pk=follow_up_id,
     )
+
+
+def _get_follow_up(request: ApiRequest, collaboration_id: int, follow_up_id: int) -> FollowUp:
+    return _follow_up_in(request, _get(request, collaboration_id), follow_up_id)
 
 
 # Turning ids in a request into records, with field errors for what is unknown ----------
@@ -336,9 +351,15 @@ def record_gates(
 # Parties ------------------------------------------------------------------------------
 
 
-@router.get("/{collaboration_id}/parties", auth=api_auth, response=list[PartyOut])
-def list_parties(request: ApiRequest, collaboration_id: int) -> list[CollaborationParty]:
-    return list(_get(request, collaboration_id).parties.all())
+nested = Nested(router, __name__, "collaboration_id", _get)
+
+nested.resource(
+    "/{collaboration_id}/parties",
+    singular="party",
+    plural="parties",
+    out=PartyOut,
+    items=lambda request, collaboration: list(collaboration.parties.all()),
+)
 
 
 @router.post(
@@ -414,43 +435,44 @@ def _funding(collaboration: Collaboration) -> QuerySet[FundingApplication]:
     return collaboration.funding_applications.prefetch_related("applicants")
 
 
-@router.get("/{collaboration_id}/funding", auth=api_auth, response=list[FundingOut])
-def list_funding(request: ApiRequest, collaboration_id: int) -> QuerySet[FundingApplication]:
-    return _funding(_get(request, collaboration_id))
-
-
-@router.post(
-    "/{collaboration_id}/funding",
-    auth=api_auth,
-    response={201: FundingOut, **WRITE_ERRORS},
-    summary="Record a joint funding application",
-)
-def create_funding(request: ApiRequest, collaboration_id: int, payload: FundingIn) -> Status:
-    collaboration = _get(request, collaboration_id)
+def _create_funding(
+    request: ApiRequest, collaboration: Collaboration, payload: FundingIn
+) -> FundingApplication:
     application = actions.do_save_funding_application(
         collaboration, request.auth, _funding_data(payload)
     )
-    return Status(201, _funding(collaboration).get(pk=application.pk))
+    return _funding(collaboration).get(pk=application.pk)
 
 
-@router.put(
-    "/{collaboration_id}/funding/{funding_id}",
-    auth=api_auth,
-    response={200: FundingOut, **WRITE_ERRORS},
-)
-def update_funding(
-    request: ApiRequest, collaboration_id: int, funding_id: int, payload: FundingUpdateIn
+def _update_funding(
+    request: ApiRequest, application: FundingApplication, payload: FundingUpdateIn
 ) -> FundingApplication:
-    collaboration = _get(request, collaboration_id)
-    application = get_object_or_404(collaboration.funding_applications.all(), pk=funding_id)
     actions.do_save_funding_application(
-        collaboration,
+        application.collaboration,
         request.auth,
         _funding_data(payload),
         application=application,
         expected_version=payload.version,
     )
-    return _funding(collaboration).get(pk=application.pk)
+    return _funding(application.collaboration).get(pk=application.pk)
+
+
+nested.resource(
+    "/{collaboration_id}/funding",
+    singular="funding",
+    plural="funding",
+    item_param="funding_id",
+    out=FundingOut,
+    items=lambda request, collaboration: _funding(collaboration),
+    fetch=lambda request, collaboration, pk: get_object_or_404(
+        collaboration.funding_applications.all(), pk=pk
+    ),
+    create=_create_funding,
+    create_in=FundingIn,
+    update=_update_funding,
+    update_in=FundingUpdateIn,
+    summaries={"create": "Record a joint funding application"},
+)
 
 
 # Agreements ---------------------------------------------------------------------------
@@ -469,47 +491,25 @@ def _agreement_data(payload: AgreementIn) -> agreement_actions.AgreementData:
     )
 
 
-@router.get("/{collaboration_id}/agreements", auth=api_auth, response=list[AgreementOut])
-def list_agreements(request: ApiRequest, collaboration_id: int) -> QuerySet[Agreement]:
-    """The agreements; a company user sees those its organisation is a party to."""
-    agreements = _agreements(_get(request, collaboration_id))
+def _list_agreements(request: ApiRequest, collaboration: Collaboration) -> QuerySet[Agreement]:
+    agreements = _agreements(collaboration)
     if request.auth.role == Role.COMPANY:
         agreements = agreements.filter(parties=company_organisation_id(request.auth))
     return agreements
 
 
-@router.post(
-    "/{collaboration_id}/agreements",
-    auth=api_auth,
-    response={201: AgreementDetailOut, **WRITE_ERRORS},
-    summary="Draft an agreement",
-)
-def create_agreement(request: ApiRequest, collaboration_id: int, payload: AgreementIn) -> Status:
-    collaboration = _get(request, collaboration_id)
+def _create_agreement(
+    request: ApiRequest, collaboration: Collaboration, payload: AgreementIn
+) -> Agreement:
     agreement = agreement_actions.do_save_agreement(
         collaboration, request.auth, _agreement_data(payload)
     )
-    return Status(201, _get_agreement(request, collaboration_id, agreement.pk))
+    return _get_agreement(request, collaboration.pk, agreement.pk)
 
 
-@router.get(
-    "/{collaboration_id}/agreements/{agreement_id}",
-    auth=api_auth,
-    response=AgreementDetailOut,
-)
-def get_agreement(request: ApiRequest, collaboration_id: int, agreement_id: int) -> Agreement:
-    return _get_agreement(request, collaboration_id, agreement_id)
-
-
-@router.put(
-    "/{collaboration_id}/agreements/{agreement_id}",
-    auth=api_auth,
-    response={200: AgreementDetailOut, **WRITE_ERRORS},
-)
-def update_agreement(
-    request: ApiRequest, collaboration_id: int, agreement_id: int, payload: AgreementUpdateIn
+def _update_agreement(
+    request: ApiRequest, agreement: Agreement, payload: AgreementUpdateIn
 ) -> Agreement:
-    agreement = _get_agreement(request, collaboration_id, agreement_id)
     agreement_actions.do_save_agreement(
         agreement.collaboration,
         request.auth,
@@ -517,7 +517,26 @@ def update_agreement(
         agreement=agreement,
         expected_version=payload.version,
     )
-    return _get_agreement(request, collaboration_id, agreement_id)
+    return _get_agreement(request, agreement.collaboration_id, agreement.pk)
+
+
+nested.resource(
+    "/{collaboration_id}/agreements",
+    singular="agreement",
+    plural="agreements",
+    item_param="agreement_id",
+    out=AgreementOut,
+    detail=AgreementDetailOut,
+    items=_list_agreements,
+    fetch=_agreement_in,
+    get=True,
+    create=_create_agreement,
+    create_in=AgreementIn,
+    update=_update_agreement,
+    update_in=AgreementUpdateIn,
+    summaries={"create": "Draft an agreement"},
+    docs={"list": "The agreements; a company user sees those its organisation is a party to."},
+)
 
 
 @router.post(
@@ -607,9 +626,10 @@ def upload_document(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The stored file, as an attachment",
+                "description": "The stored file, as an attachment, in its own type",
                 "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type, _magic in ALLOWED_DOCUMENTS.values()
                 },
             }
         }
@@ -640,59 +660,27 @@ def download_document(
 # Communication ------------------------------------------------------------------------
 
 
-@router.get(
-    "/{collaboration_id}/communications",
-    auth=api_auth,
-    response=list[CommunicationOut],
-)
-def list_communications(
-    request: ApiRequest, collaboration_id: int
+def _list_communications(
+    request: ApiRequest, collaboration: Collaboration
 ) -> QuerySet[CommunicationActivity]:
-    """The drafts; a company user sees them when its organisation must approve them."""
-    collaboration = _get(request, collaboration_id)
     if not _may_see_drafts(request, collaboration):
         return collaboration.communications.none()
     return collaboration.communications.all()
 
 
-@router.post(
-    "/{collaboration_id}/communications",
-    auth=api_auth,
-    response={201: CommunicationDetailOut, **WRITE_ERRORS},
-    summary="Draft a communication activity",
-)
-def create_communication(
-    request: ApiRequest, collaboration_id: int, payload: CommunicationIn
-) -> Status:
-    collaboration = _get(request, collaboration_id)
+def _create_communication(
+    request: ApiRequest, collaboration: Collaboration, payload: CommunicationIn
+) -> CommunicationActivity:
     _check_fields(CommunicationActivity, payload.dict())
     activity = actions.do_save_communication(
         collaboration, request.auth, actions.CommunicationData(**payload.dict())
     )
-    return Status(201, _get_activity(request, collaboration_id, activity.pk))
+    return _get_activity(request, collaboration.pk, activity.pk)
 
 
-@router.get(
-    "/{collaboration_id}/communications/{activity_id}",
-    auth=api_auth,
-    response=CommunicationDetailOut,
-)
-def get_communication(
-    request: ApiRequest, collaboration_id: int, activity_id: int
+def _update_communication(
+    request: ApiRequest, activity: CommunicationActivity, payload: CommunicationUpdateIn
 ) -> CommunicationActivity:
-    return _get_activity(request, collaboration_id, activity_id)
-
-
-@router.put(
-    "/{collaboration_id}/communications/{activity_id}",
-    auth=api_auth,
-    response={200: CommunicationDetailOut, **WRITE_ERRORS},
-)
-def update_communication(
-    request: ApiRequest, collaboration_id: int, activity_id: int, payload: CommunicationUpdateIn
-) -> CommunicationActivity:
-    """A changed title or text is a new text version that every party approves again."""
-    activity = _get_activity(request, collaboration_id, activity_id)
     fields = payload.dict(exclude={"version"})
     _check_fields(CommunicationActivity, fields)
     actions.do_save_communication(
@@ -702,7 +690,29 @@ def update_communication(
         activity=activity,
         expected_version=payload.version,
     )
-    return _get_activity(request, collaboration_id, activity_id)
+    return _get_activity(request, activity.collaboration_id, activity.pk)
+
+
+nested.resource(
+    "/{collaboration_id}/communications",
+    singular="communication",
+    plural="communications",
+    item_param="activity_id",
+    out=CommunicationOut,
+    detail=CommunicationDetailOut,
+    items=_list_communications,
+    fetch=_activity_in,
+    get=True,
+    create=_create_communication,
+    create_in=CommunicationIn,
+    update=_update_communication,
+    update_in=CommunicationUpdateIn,
+    summaries={"create": "Draft a communication activity"},
+    docs={
+        "list": "The drafts; a company user sees them when its organisation must approve them.",
+        "update": "A changed title or text is a new text version that every party approves again.",
+    },
+)
 
 
 @router.post(
@@ -734,33 +744,30 @@ def decide_communication(
 # Follow-ups ---------------------------------------------------------------------------
 
 
-@router.get("/{collaboration_id}/follow-ups", auth=api_auth, response=list[FollowUpOut])
-def list_follow_ups(request: ApiRequest, collaboration_id: int) -> QuerySet[FollowUp]:
-    return _get(request, collaboration_id).follow_ups.all()
-
-
-@router.post(
-    "/{collaboration_id}/follow-ups",
-    auth=api_auth,
-    response={201: FollowUpDetailOut, **WRITE_ERRORS},
-    summary="Plan an extra follow-up",
-)
-def create_follow_up(request: ApiRequest, collaboration_id: int, payload: FollowUpIn) -> Status:
-    collaboration = _get(request, collaboration_id)
+def _create_follow_up(
+    request: ApiRequest, collaboration: Collaboration, payload: FollowUpIn
+) -> FollowUp:
     _check_fields(FollowUp, {"kind": payload.kind})
     follow_up = actions.do_add_follow_up(
         collaboration, request.auth, payload.kind, payload.due_date
     )
-    return Status(201, _get_follow_up(request, collaboration_id, follow_up.pk))
+    return _get_follow_up(request, collaboration.pk, follow_up.pk)
 
 
-@router.get(
-    "/{collaboration_id}/follow-ups/{follow_up_id}",
-    auth=api_auth,
-    response=FollowUpDetailOut,
+nested.resource(
+    "/{collaboration_id}/follow-ups",
+    singular="follow_up",
+    plural="follow_ups",
+    item_param="follow_up_id",
+    out=FollowUpOut,
+    detail=FollowUpDetailOut,
+    items=lambda request, collaboration: collaboration.follow_ups.all(),
+    fetch=_follow_up_in,
+    get=True,
+    create=_create_follow_up,
+    create_in=FollowUpIn,
+    summaries={"create": "Plan an extra follow-up"},
 )
-def get_follow_up(request: ApiRequest, collaboration_id: int, follow_up_id: int) -> FollowUp:
-    return _get_follow_up(request, collaboration_id, follow_up_id)
 
 
 @router.post(

@@ -37,6 +37,7 @@ from samverkan.orgs.models import (
 from samverkan.orgs.querysets import reads_network
 from samverkan.strategy.models import Goal
 
+from .nested import Nested
 from .schemas import WRITE_ERRORS, ErrorOut, Id, Pagination
 from .security import TokenAuth, api_auth
 
@@ -419,22 +420,23 @@ def _contact_data(payload: ContactIn) -> actions.ContactData:
     )
 
 
-@router.get("/organisations/{organisation_id}/contacts", auth=api_auth, response=list[ContactOut])
-def list_contacts(request: ApiRequest, organisation_id: int) -> QuerySet[Contact]:
-    """The organisation's people; erased ones show as erased, without personal data."""
-    return _get_organisation(request, organisation_id).contacts.order_by("name", "pk")
+def _create_contact(request: ApiRequest, organisation: Organisation, payload: ContactIn) -> Contact:
+    return actions.do_save_contact(request.auth, organisation, _contact_data(payload))
 
 
-@router.post(
+nested = Nested(router, __name__, "organisation_id", _get_organisation)
+
+nested.resource(
     "/organisations/{organisation_id}/contacts",
-    auth=api_auth,
-    response={201: ContactOut, **WRITE_ERRORS},
-    summary="Add a person to an organisation",
+    singular="contact",
+    plural="contacts",
+    out=ContactOut,
+    items=lambda request, organisation: organisation.contacts.order_by("name", "pk"),
+    create=_create_contact,
+    create_in=ContactIn,
+    summaries={"create": "Add a person to an organisation"},
+    docs={"list": "The organisation's people; erased ones show as erased, without personal data."},
 )
-def create_contact(request: ApiRequest, organisation_id: int, payload: ContactIn) -> Status:
-    organisation = _get_organisation(request, organisation_id)
-    contact = actions.do_save_contact(request.auth, organisation, _contact_data(payload))
-    return Status(201, contact)
 
 
 @router.put("/contacts/{contact_id}", auth=api_auth, response={200: ContactOut, **WRITE_ERRORS})
@@ -456,28 +458,9 @@ def update_contact(request: ApiRequest, contact_id: int, payload: ContactUpdateI
 # Interactions -------------------------------------------------------------------------
 
 
-@router.get(
-    "/organisations/{organisation_id}/interactions",
-    auth=api_auth,
-    response=list[InteractionOut],
-    summary="The organisation's log, newest first",
-)
-@paginate(Pagination, page_size=settings.PAGE_SIZE)
-def list_interactions(request: ApiRequest, organisation_id: int) -> QuerySet[Interaction]:
-    organisation = _get_organisation(request, organisation_id)
-    return organisation.interactions.prefetch_related("contacts", "participants").order_by(
-        "-date", "-pk"
-    )
-
-
-@router.post(
-    "/organisations/{organisation_id}/interactions",
-    auth=api_auth,
-    response={201: InteractionOut, **WRITE_ERRORS},
-    summary="Log a meeting, call or e-mail",
-)
-def create_interaction(request: ApiRequest, organisation_id: int, payload: InteractionIn) -> Status:
-    organisation = _get_organisation(request, organisation_id)
+def _create_interaction(
+    request: ApiRequest, organisation: Organisation, payload: InteractionIn
+) -> Interaction:
     data = actions.InteractionData(
         kind=payload.kind,
         date=payload.date,
@@ -489,10 +472,25 @@ def create_interaction(request: ApiRequest, organisation_id: int, payload: Inter
         ),
     )
     interaction = actions.do_log_interaction(request.auth, organisation, data)
-    return Status(
-        201,
-        Interaction.objects.prefetch_related("contacts", "participants").get(pk=interaction.pk),
-    )
+    return Interaction.objects.prefetch_related("contacts", "participants").get(pk=interaction.pk)
+
+
+nested.resource(
+    "/organisations/{organisation_id}/interactions",
+    singular="interaction",
+    plural="interactions",
+    out=InteractionOut,
+    items=lambda request, organisation: organisation.interactions.prefetch_related(
+        "contacts", "participants"
+    ).order_by("-date", "-pk"),
+    paginated=True,
+    create=_create_interaction,
+    create_in=InteractionIn,
+    summaries={
+        "list": "The organisation's log, newest first",
+        "create": "Log a meeting, call or e-mail",
+    },
+)
 
 
 # Events -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .schemas import Pagination
 router = Router(tags=["transparency register"])
 
 
-class FundingOut(Schema):
+class RegisterFundingOut(Schema):
     funder: str
     call: str
     status: str
@@ -43,7 +43,7 @@ class RegisterEntryOut(Schema):
     committees: list[str]
     centres: list[str]
     goals: list[int]
-    funding: list[FundingOut]
+    funding: list[RegisterFundingOut]
     published_at: datetime.datetime | None
     changed_at: datetime.datetime | None
     url: str

@@ -13,7 +13,7 @@ from samverkan.core.decorators import role_required
 from samverkan.core.http import AuthedRequest
 from samverkan.core.pagination import paginate
 
-from . import actions
+from . import actions, overview
 from . import cache as effects_cache
 from .export import csv_text, scope_lines
 from .forms import DashboardForm, ReportForm, default_period, presets
@@ -70,12 +70,14 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     for name in ["date_from", "date_to", "committee", "centre", "kind", "interval"]:
         if form.is_valid() and form.data.get(name):
             query[name] = form.data[name]
+    groups = effects_cache.indicators(scope, interval)
     context = {
         "form": form,
         "scope": scope,
         "scope_lines": scope_lines(scope),
         "interval": interval,
-        "groups": effects_cache.indicators(scope, interval),
+        "groups": groups,
+        "overview": overview.cards(groups),
         "presets": _preset_links(request, scope),
         "query": query.urlencode(),
     }

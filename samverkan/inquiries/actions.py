@@ -302,6 +302,8 @@ def do_route_inquiry(
         _("Inquiry %(reference)s is routed to your committee: %(title)s")
         % {"reference": inquiry.reference, "title": inquiry.title},
         inquiry.get_absolute_url(),
+        # The coordinator's routing message reaches the committee in the e-mail too.
+        body=(_("From the coordinator: %(note)s") % {"note": note}) if note.strip() else "",
     )
     _email_sender(inquiry, "inquiries/email/in_assessment.txt", committees=new)
     return routings
@@ -313,6 +315,7 @@ class AssessmentInput:
     scores: Mapping[int, int]  # criterion id -> score
     goals: list[Goal] = field(default_factory=list)
     comment: str = ""
+    recommendation: str = ""  # Assessment.Recommendation; empty when none is given
 
 
 @transaction.atomic
@@ -357,8 +360,11 @@ def do_save_assessment(
     else:
         assessment.check_version(expected_version)
         assessment.version += 1
+    if data.recommendation and data.recommendation not in Assessment.Recommendation.values:
+        raise ValidationError({"recommendation": [_("Unknown recommendation.")]})
     assessment.assessed_by = actor
     assessment.comment = data.comment
+    assessment.recommendation = data.recommendation
     assessment.gates_passed = all(data.gates[g.pk][0] for g in gates)
     assessment.priority = priority_from_scores(scored)
     assessment.save()

@@ -1,6 +1,7 @@
 import datetime
 
 import django_filters
+from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ GATE_CHOICES = [
 ]
 SORT_CHOICES = [
     ("oldest", _("Oldest first")),
+    ("newest", _("Newest first")),
     ("priority", _("Highest priority first")),
 ]
 
@@ -40,7 +42,12 @@ class InquiryFilter(django_filters.FilterSet):
     """The queue's filters; the API uses the same set."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Inquiry.Status.choices)
+    # Checkboxes in a fieldset, not a list box that needs Ctrl to choose two.
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Inquiry.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
     committee = django_filters.ModelChoiceFilter(
         label=_("Committee"),
         queryset=Committee.objects.all(),
@@ -78,6 +85,8 @@ class InquiryFilter(django_filters.FilterSet):
             if "top_priority" not in queryset.query.annotations:
                 queryset = with_priority(queryset)
             return queryset.order_by(F("top_priority").desc(nulls_last=True), "created_at", "pk")
+        if value == "newest":
+            return queryset.order_by("-created_at", "-pk")
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -18,6 +18,7 @@ from .models import (
     DESCRIPTION_MAX_LENGTH,
     DETAIL_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
+    Assessment,
     Gate,
     Inquiry,
     PriorityCriterion,
@@ -242,6 +243,13 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    recommendation = forms.ChoiceField(
+        label=_("The committee recommends"),
+        choices=Assessment.Recommendation.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The coordinator decides; your recommendation is shown on the decision."),
+        error_messages={"required": _("Give the committee's recommendation.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -290,4 +298,5 @@ class AssessmentForm(forms.Form):
             scores={c.pk: data[f"score_{c.pk}"] for c in self.criteria},
             goals=list(data["goals"]),
             comment=data["comment"],
+            recommendation=data["recommendation"],
         )

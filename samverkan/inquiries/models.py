@@ -318,6 +318,11 @@ class Routing(models.Model):
 class Assessment(TimeStampedModel, VersionedModel):
     """One committee's assessment of an inquiry against the strategy."""
 
+    class Recommendation(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        DECLINE = "decline", _("Decline")
+        MORE_INFORMATION = "more_information", _("Ask the company for more")
+
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="assessments")
     committee = models.ForeignKey(
         "orgs.Committee",
@@ -335,6 +340,13 @@ class Assessment(TimeStampedModel, VersionedModel):
     goals = models.ManyToManyField("strategy.Goal", verbose_name=_("goals served"), blank=True)
     comment = models.TextField(_("comment"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     gates_passed = models.BooleanField(_("all gates met"), default=False)
+    recommendation = models.CharField(
+        _("recommendation"),
+        max_length=20,
+        blank=True,
+        choices=Recommendation.choices,
+        help_text=_("The committee's recommendation to the coordinator who decides."),
+    )
     priority = models.DecimalField(
         _("priority"),
         max_digits=5,

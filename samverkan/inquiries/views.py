@@ -304,6 +304,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             initial = {
                 "version": existing.version,
                 "comment": existing.comment,
+                "recommendation": existing.recommendation,
                 "goals": list(existing.goals.all()),
             }
             for answer in existing.gate_answers.all():

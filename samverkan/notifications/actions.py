@@ -14,7 +14,9 @@ from samverkan.core.models import ReminderLog
 from .models import CalendarFeed, Delivery, Event, Notification, Preference
 
 
-def notify(users: Iterable[User], event: str, title: str, url: str = "") -> list[Notification]:
+def notify(
+    users: Iterable[User], event: str, title: str, url: str = "", *, body: str = ""
+) -> list[Notification]:
     """Record a notification for each user and e-mail those who want it at once.
 
     Call inside the action's transaction: the e-mails leave when it commits.
@@ -47,6 +49,7 @@ def notify(users: Iterable[User], event: str, title: str, url: str = "") -> list
                 "notifications/email/notification.txt",
                 {
                     "title": title,
+                    "body": body,
                     "url": settings.SITE_URL + url if url else "",
                     "site_url": settings.SITE_URL,
                 },

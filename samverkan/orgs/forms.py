@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from samverkan.accounts.models import Role, User
 
@@ -15,6 +16,23 @@ from . import importing
 from .actions import ContactData, EventData, InteractionData, OrganisationData
 from .linking import LinkRequestData, clean_identifier
 from .models import Committee, Contact, Event, Interaction, Organisation
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The ISO 3166 countries by name in the page's language, after an empty choice."""
+    return [("", str(_("Choose a country"))), *((code, str(name)) for code, name in countries)]
+
+
+class CountryField(forms.ChoiceField):
+    """A country chosen from the list, not typed: a name typed where a code was wanted
+    ("Danmark") was cut to "DA" and accepted. A code sent by another system may come in
+    lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=country_choices, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
 
 
 class OrganisationIdentityFields(forms.Form):
@@ -34,11 +52,10 @@ class OrganisationIdentityFields(forms.Form):
         required=False,
         help_text=_("VAT or company register number, for organisations outside Sweden."),
     )
-    country = forms.CharField(
+    country = CountryField(
         label=_("Country"),
-        max_length=2,
         required=False,
-        help_text=_("Two-letter country code, such as DK or DE."),
+        help_text=_("For an organisation outside Sweden."),
     )
 
 
@@ -105,13 +122,7 @@ class OrganisationForm(VersionedForm):
         required=False,
         help_text=_("VAT or company register number for organisations outside Sweden."),
     )
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        min_length=2,
-        initial="SE",
-        help_text=_("Two letters, such as SE, DK or DE."),
-    )
+    country = CountryField(label=_("Country"), initial="SE")
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     @classmethod

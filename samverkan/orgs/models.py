@@ -24,11 +24,14 @@ class Organisation(TimeStampedModel, VersionedModel):
         REGION = "region", _("Region")
         UNIVERSITY = "university", _("University")
         ASSOCIATION = "association", _("Industry association")
+        PATIENT_ORGANISATION = "patient_organisation", _("Patient organisation")
+        RESEARCH_INFRASTRUCTURE = "research_infrastructure", _("Research infrastructure")
+        AUTHORITY = "authority", _("Government agency")
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(
-        _("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY, db_index=True
+        _("kind"), max_length=30, choices=Kind.choices, default=Kind.COMPANY, db_index=True
     )
     organisation_number = models.CharField(
         _("organisation number"), max_length=11, blank=True, help_text=_("NNNNNN-NNNN")

@@ -22,16 +22,27 @@ GENERATION_KEY = "register:generation"
 TIMEOUT = 600
 
 
+# How long a process trusts the generation it last read: a change reaches the other
+# processes within this time, and a cached answer costs no query at all meanwhile.
+GENERATION_TRUST = 2
+
+
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
+    local = caches["local"]
+    value = local.get(GENERATION_KEY)
     if value is None:
-        value = time.time_ns()
-        cache.add(GENERATION_KEY, value, None)
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            value = time.time_ns()
+            cache.add(GENERATION_KEY, value, None)
+        local.set(GENERATION_KEY, value, GENERATION_TRUST)
     return int(value)
 
 
 def _bump() -> None:
-    cache.set(GENERATION_KEY, time.time_ns(), None)
+    value = time.time_ns()
+    cache.set(GENERATION_KEY, value, None)
+    caches["local"].set(GENERATION_KEY, value, GENERATION_TRUST)
 
 
 def changed() -> None:

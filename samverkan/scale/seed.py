@@ -31,6 +31,7 @@ from samverkan.collaborations.models import (
     FundingApplication,
 )
 from samverkan.core.choices import CollaborationKind
+from samverkan.core.models import Infrastructure
 from samverkan.inquiries.models import Assessment, Inquiry, ReferenceCounter, Routing, StatusChange
 from samverkan.lib.orgnr import with_check_digit
 from samverkan.needs.models import Need
@@ -118,12 +119,12 @@ TITLE_EN = [
     "Research collaboration on {t}", "Joint funding application on {t}",
 ]  # fmt: skip
 BODY_SV = (
-    "Vi vill tillsammans med GMS arbeta med {t} vid flera Genomic Medicine Centers. "
+    "Vi vill tillsammans med infrastrukturen arbeta med {t} vid flera regionala centrum. "
     "Vi bidrar med {r} och vill utvärdera nyttan för patienterna inom {u}. "
     "Samarbetet är inte exklusivt och resultaten publiceras öppet."
 )
 BODY_EN = (
-    "We propose to work with GMS on {t} at several Genomic Medicine Centers. "
+    "We propose to work with the infrastructure on {t} at several regional centres. "
     "We contribute {r} and want to evaluate the benefit for patients in {u}. "
     "The collaboration is non-exclusive and the results will be published openly."
 )
@@ -269,6 +270,8 @@ class Seeder:
         self.number_base = number_base
         self.n = counts_for(scale)
         self.rng = random.Random(SEED)  # noqa: S311 - reproducible data, not secrets
+        # Communication texts name the infrastructure, as the rules ask of real ones.
+        self.infrastructure_name = Infrastructure.current().short_name or "Samverkan"
         self.w = Writer(progress)
         self.committees = list(Committee.objects.order_by("pk").values_list("pk", flat=True))
         self.goals = list(Goal.objects.order_by("pk").values_list("pk", flat=True))
@@ -589,6 +592,7 @@ class Seeder:
 
     def collaboration_records(self) -> None:
         rng = self.rng
+        infrastructure = self.infrastructure_name
         agreement_ids = iter(self.w.ids(Agreement, len(self.collabs)))
         funding_ids = iter(self.w.ids(FundingApplication, len(self.collabs)))
         Rows = list[tuple[Any, ...]]
@@ -636,7 +640,7 @@ class Seeder:
                 )  # fmt: skip
             if rng.random() < 0.3:
                 communications.append(
-                    (pk, "news", f"GMS och partner: {title}"[:200], summary, start,
+                    (pk, "news", f"{infrastructure} och partner: {title}"[:200], summary, start,
                      _moment(start, rng) if started else None)
                 )  # fmt: skip
             if started:

@@ -170,7 +170,9 @@ def test_an_inquiry_goes_from_the_public_form_to_an_accepted_collaboration(
     scores = {c.slug: (c.max_score if i == 0 else 2) for i, c in enumerate(criteria)}
     for criterion in criteria:
         group = page.get_by_role("group", name=criterion.text_en)
-        group.get_by_label(str(scores[criterion.slug]), exact=True).check()
+        # Each level carries its meaning from the reference data: "3 – To a very large extent".
+        group.get_by_label(re.compile(rf"^\s*{scores[criterion.slug]} – \w")).check()
+    page.get_by_role("group", name="The committee recommends").get_by_label("Accept").check()
     page.get_by_role("button", name="Save assessment").click()
 
     expect(page).to_have_url(detail_url)
@@ -189,6 +191,8 @@ def test_an_inquiry_goes_from_the_public_form_to_an_accepted_collaboration(
     row.get_by_role("link", name=reference).click()
     expect(page).to_have_url(detail_url)
     expect(page.get_by_role("heading", name="Rare diseases · priority")).to_be_visible()
+    expect(page.locator("#recommendations")).to_contain_text("Rare diseases: Accept")
+    expect(page.locator("#decides-next")).to_contain_text("decides next")
     assert_accessible(page)
     decision_form = page.locator("form[action$='/decide/']")
     decision_form.get_by_label(label("Accepted")).check()

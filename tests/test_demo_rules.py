@@ -1,0 +1,80 @@
+"""The demo data shows every state the collaboration rules allow, and nothing they forbid."""
+
+import shutil
+import tempfile
+
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from samverkan.agreements.models import Agreement
+from samverkan.collaborations.models import Collaboration, CommunicationActivity, PartyRequest
+from samverkan.demo.story import load_demo
+from samverkan.register.models import RegisterEntry
+
+
+class DemoRulesTestCase(TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media = tempfile.mkdtemp()  # before setUpTestData, which stores documents
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.media, True)
+        super().tearDownClass()
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        with override_settings(MEDIA_ROOT=cls.media):
+            call_command("load_reference", verbosity=0)
+            load_demo("demo-password")
+
+    def test_every_started_collaboration_met_its_gates_and_has_both_kinds_of_party(self):
+        started = Collaboration.objects.exclude(status="planned")
+        self.assertTrue(started.exists())
+        for collaboration in started:
+            with self.subTest(collaboration=collaboration.title):
+                self.assertEqual(collaboration.gate_blockers(), [])
+                roles = set(collaboration.parties.values_list("role", flat=True))
+                self.assertLessEqual({"company", "gms_party"}, roles)
+
+    def test_every_started_collaboration_is_in_the_register(self):
+        for collaboration in Collaboration.objects.exclude(status="planned"):
+            with self.subTest(collaboration=collaboration.title):
+                self.assertTrue(RegisterEntry.objects.filter(collaboration=collaboration).exists())
+        newborn = Collaboration.objects.get(title="Snabb helgenomsekvensering för nyfödda")
+        self.assertEqual(newborn.register_entry.state, "published")
+        self.assertEqual(
+            set(RegisterEntry.objects.values_list("state", flat=True)),
+            {"preview", "published", "withdrawn"},
+        )
+        self.assertTrue(RegisterEntry.objects.exclude(withheld={}).exists())
+        self.assertFalse(
+            Collaboration.objects.filter(status="planned", register_entry__isnull=False)
+        )
+
+    def test_signed_agreements_meet_the_principles(self):
+        signed = Agreement.objects.filter(status="signed")
+        self.assertTrue(signed.exists())
+        for agreement in signed:
+            with self.subTest(agreement=agreement.title):
+                self.assertEqual(agreement.signing_blockers(), [])
+        self.assertTrue(
+            signed.filter(principles__answer="no", principles__justification__gt="").exists()
+        )
+
+    def test_approved_communication_names_the_infrastructure(self):
+        approved = CommunicationActivity.objects.filter(approved_at__isnull=False)
+        self.assertTrue(approved.exists())
+        for activity in approved:
+            self.assertTrue(activity.mentions_gms)
+
+    def test_an_early_ending_waits_for_its_final_follow_up(self):
+        ending = list(Collaboration.objects.filter(status="ended_early"))
+        self.assertTrue(any(c.final_follow_up_due() for c in ending))
+        completed = Collaboration.objects.filter(status="completed")
+        for collaboration in completed:
+            self.assertFalse(collaboration.final_follow_up_due())
+
+    def test_parties_without_an_account_have_links_waiting(self):
+        self.assertTrue(PartyRequest.objects.filter(answered_at__isnull=True).exists())
