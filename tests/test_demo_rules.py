@@ -36,7 +36,7 @@ class DemoRulesTestCase(TestCase):
             with self.subTest(collaboration=collaboration.title):
                 self.assertEqual(collaboration.gate_blockers(), [])
                 roles = set(collaboration.parties.values_list("role", flat=True))
-                self.assertLessEqual({"company", "gms_party"}, roles)
+                self.assertLessEqual({"company", "infrastructure_party"}, roles)
 
     def test_every_started_collaboration_is_in_the_register(self):
         for collaboration in Collaboration.objects.exclude(status="planned"):
@@ -67,7 +67,7 @@ class DemoRulesTestCase(TestCase):
         approved = CommunicationActivity.objects.filter(approved_at__isnull=False)
         self.assertTrue(approved.exists())
         for activity in approved:
-            self.assertTrue(activity.mentions_gms)
+            self.assertTrue(activity.names_infrastructure)
 
     def test_an_early_ending_waits_for_its_final_follow_up(self):
         ending = list(Collaboration.objects.filter(status="ended_early"))
