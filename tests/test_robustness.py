@@ -1,6 +1,7 @@
 """Hostile input and bad days: what an anonymous visitor sends must not hang, lock or
 out-count the platform (long words, a stalled mail server, parallel floods)."""
 
+import datetime
 import json
 import socket
 import tempfile
@@ -9,13 +10,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from samverkan.core import ratelimit
 from samverkan.core.models import OutboundEmail, RateCounter
-from samverkan.core.tasks import claim_outbound_email, send_outbound_email
+from samverkan.core.tasks import (
+    claim_outbound_email,
+    requeue_stalled_emails,
+    send_outbound_email,
+)
 from samverkan.inquiries.matching import store_committee_suggestions
 from samverkan.inquiries.models import DESCRIPTION_MAX_LENGTH, Inquiry
 from samverkan.inquiries.tasks import suggest_committees_for_inquiry
@@ -204,6 +211,26 @@ class StalledMailServerTestCase(TransactionTestCase):
             self.assertEqual(send_outbound_email.call(email.pk), "sent")
         email.refresh_from_db()
         self.assertEqual((email.status, email.attempts), (OutboundEmail.Status.SENT, 2))
+
+
+class ForgottenEmailTestCase(TransactionTestCase):
+    def setUp(self) -> None:
+        load_reference()
+
+    def test_a_pending_mail_whose_task_died_with_its_worker_is_sent_by_the_sweep(self):
+        submit_inquiry()
+        email = OutboundEmail.objects.get()
+        # The task that should have sent it was lost: nothing is queued for it any more.
+        DBTaskResult.objects.all().delete()
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            updated_at=timezone.now() - datetime.timedelta(hours=7)
+        )
+        self.assertEqual(requeue_stalled_emails(), 1)
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+        email.refresh_from_db()
+        self.assertEqual(email.status, OutboundEmail.Status.SENT)
+        # A mail that waits for its planned retry is left to it.
+        self.assertEqual(requeue_stalled_emails(), 0)
 
 
 class ParallelRateLimitTestCase(TransactionTestCase):

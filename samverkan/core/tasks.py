@@ -14,6 +14,10 @@ from .ratelimit import delete_expired_counters
 logger = logging.getLogger(__name__)
 
 
+# retry_delay() reaches its ceiling (six hours) at this many attempts.
+EMAIL_MAX_BACKOFF_ATTEMPTS = 10
+
+
 def retry_delay(attempts: int) -> datetime.timedelta:
     """Exponential back-off: 1, 2, 4 ... minutes, at most six hours."""
     return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
@@ -92,11 +96,19 @@ def send_outbound_email(email_id: int) -> str:
 
 
 def requeue_stalled_emails() -> int:
-    """Hand e-mails whose worker died mid-send back to the worker; how many."""
-    stale = timezone.now() - datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    """Hand e-mails that no task will send back to the worker; how many.
+
+    Two ways to get there: a worker died mid-send (claimed long ago), or a worker died
+    while its task was marked running, so no retry was ever planned (pending and untouched
+    for longer than the longest back-off). A duplicate task is harmless: only one claims.
+    """
+    now = timezone.now()
+    claim_stale = now - datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
+    forgotten = claim_stale - retry_delay(EMAIL_MAX_BACKOFF_ATTEMPTS)
     ids = list(
         OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.SENDING, claimed_at__lt=stale
+            Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=claim_stale)
+            | Q(status=OutboundEmail.Status.PENDING, updated_at__lt=forgotten)
         ).values_list("pk", flat=True)[:1000]
     )
     for email_id in ids:
