@@ -238,3 +238,14 @@ def label(text: str) -> re.Pattern[str]:
 def expect_message(page: Page, text: str) -> None:
     """The page shows a flash message (the base template's status region) with this text."""
     expect(page.get_by_role("status")).to_contain_text(text)
+
+
+def follow_menu(page: Page, name: str) -> None:
+    """Open a page from the main menu as a visitor on a wide screen would: the tab of the
+    link's group, then the link in the row below (a group of one link is its own tab)."""
+    link = page.get_by_role("link", name=name, exact=True, include_hidden=True)
+    group = page.locator("#site-nav li.nav-group").filter(has=link).first
+    group.locator("a.nav-group-link, a.nav-single").first.click()
+    row = page.locator("nav.subnav").get_by_role("link", name=name, exact=True)
+    if row.count():
+        row.click()

@@ -18,6 +18,7 @@ from .conftest import (
     Personas,
     assert_accessible,
     expect_message,
+    follow_menu,
     label,
     log_in,
     log_out,
@@ -66,7 +67,7 @@ def status_badge(page: Page) -> Locator:
 
 
 def open_collaboration_from_list(page: Page, pk: int) -> None:
-    page.locator("header nav").get_by_role("link", name="Collaborations", exact=True).click()
+    follow_menu(page, "Collaborations")
     expect(page).to_have_url(re.compile(r"/collaborations/$"))
     assert_accessible(page)
     row = page.locator("#results tbody tr").filter(has=page.get_by_role("link", name=TITLE))

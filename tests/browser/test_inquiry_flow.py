@@ -75,7 +75,7 @@ def test_an_english_speaking_company_sends_an_inquiry(page: Page, personas: Pers
 
     page.get_by_label(label("Organisation")).fill("Nordic Sequencing ApS")
     page.get_by_label(label("Foreign identifier")).fill("DK12345678")
-    page.get_by_label(label("Country")).fill("DK")
+    page.get_by_label(label("Country")).select_option("DK")
     page.get_by_label(label("Contact person")).fill("Mads Holm")
     page.get_by_label(label("E-mail")).fill("mads@nordic.example")
     page.get_by_label(label("Title of your proposal")).fill(

@@ -18,6 +18,7 @@ from .conftest import (
     Personas,
     assert_accessible,
     expect_message,
+    follow_menu,
     label,
     log_in,
     log_out,
@@ -94,7 +95,7 @@ def test_a_visitor_searches_the_register_and_downloads_the_matches(
 
     visit(page, "/")
     switch_language(page, "en")
-    page.locator("header nav").get_by_role("link", name="Register", exact=True).click()
+    follow_menu(page, "Register")
     expect(page).to_have_url(re.compile(r"/register/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Transparency register")
     results = page.locator("#results")
@@ -165,7 +166,7 @@ def test_a_company_answers_a_published_need(page: Page, personas: Personas) -> N
 
     visit(page, "/")
     switch_language(page, "en")
-    page.locator("header nav").get_by_role("link", name="Needs", exact=True).click()
+    follow_menu(page, "Needs")
     expect(page).to_have_url(re.compile(r"/needs/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Our needs for industry collaboration"
@@ -222,7 +223,7 @@ def test_a_committee_member_publishes_a_need_on_the_board(page: Page, personas: 
 
     # Bob writes the need as a draft, from his page of needs.
     log_in(page, "bob")
-    page.locator("header nav").get_by_role("link", name="Write needs", exact=True).click()
+    follow_menu(page, "Write needs")
     expect(page).to_have_url(re.compile(r"/needs/mine/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Write and edit needs")
     assert_accessible(page)
@@ -267,7 +268,7 @@ def test_a_committee_member_publishes_a_need_on_the_board(page: Page, personas: 
     log_out(page)
 
     # A visitor finds it on the public board.
-    page.locator("header nav").get_by_role("link", name="Needs", exact=True).click()
+    follow_menu(page, "Needs")
     expect(page).to_have_url(re.compile(r"/needs/$"))
     card = page.locator("#results li.card").filter(has=page.get_by_role("link", name=title))
     expect(card).to_have_count(1)
