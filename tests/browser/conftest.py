@@ -245,7 +245,11 @@ def follow_menu(page: Page, name: str) -> None:
     link's group, then the link in the row below (a group of one link is its own tab)."""
     link = page.get_by_role("link", name=name, exact=True, include_hidden=True)
     group = page.locator("#site-nav li.nav-group").filter(has=link).first
-    group.locator("a.nav-group-link, a.nav-single").first.click()
+    tab = group.locator("a.nav-group-link, a.nav-single").first
+    href = tab.get_attribute("href") or ""
+    tab.click()
+    # The row below belongs to the page the tab opens: wait for it before looking.
+    page.wait_for_url(re.compile(re.escape(href) + r"(\?.*)?$"))
     row = page.locator("nav.subnav").get_by_role("link", name=name, exact=True)
     if row.count():
         row.click()
