@@ -9,10 +9,13 @@ twice (anonymous, then with the token): more than 2,000 cases over the whole doc
 
 import datetime
 import time
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -37,6 +40,18 @@ CHECKS = [
 ]
 CALLS: list[float] = []
 CASES: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """Calls go to the WSGI application, which closes a connection inside a transaction
+    at each request's start and end; the test's database lives in that transaction, so
+    keep the connection open, as Django's test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -122,3 +122,22 @@ class HostileInputTest(BaseTestCase):
         for query in ["year=99999", "year=-5", f"page={HUGE}"]:
             self.assertLess(self.client.get(f"/collaborations/?{query}").status_code, 500)
             self.assertLess(self.client.get(f"/organisations/events/?{query}").status_code, 500)
+
+
+class NulCharacterTestCase(BaseTestCase):
+    """PostgreSQL refuses a NUL in any text; it must be a 400, never a 500."""
+
+    def test_a_nul_in_json_text_is_refused_as_unreadable(self):
+        response = self.client.post(
+            "/api/v1/inquiries",
+            json.dumps(intake_payload(title="Nul\x00titel", committees=["rare\x00"])),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(Inquiry.objects.exists())
+
+    def test_a_nul_in_a_query_is_refused(self):
+        self.assertEqual(self.client.get("/register/?q=a%00b").status_code, 400)
+        self.assertEqual(
+            self.client.get("/api/v1/register/collaborations?q=a%00b").status_code, 400
+        )

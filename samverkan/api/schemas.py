@@ -31,28 +31,32 @@ class Pagination(PageNumberPagination):
         page_size: int | None = Field(None, ge=1, le=100)
 
 
-def _has_lone_surrogate(value: Any) -> bool:
+def _is_storable_text(value: Any) -> bool:
+    """Whether every string in the value can be stored as text: no lone surrogate (no
+    character at all) and no NUL, which PostgreSQL refuses in any text."""
     if isinstance(value, str):
+        if "\x00" in value:
+            return False
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return True
-        return False
+            return False
+        return True
     if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+        return all(_is_storable_text(k) and _is_storable_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_lone_surrogate(item) for item in value)
-    return False
+        return all(_is_storable_text(item) for item in value)
+    return True
 
 
 class StrictJsonParser(Parser):
-    """JSON that is also valid text: a lone surrogate ("\\ud800") is valid JSON but no
-    character, and no database or e-mail can store it. Refused as unreadable (400)."""
+    """JSON that is also storable text: a lone surrogate ("\\ud800") or a NUL ("\\u0000")
+    is valid JSON, but no database or e-mail can keep it. Refused as unreadable (400)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body)
-        if _has_lone_surrogate(data):
-            raise ValueError("lone surrogate in the text")
+        if not _is_storable_text(data):
+            raise ValueError("text that cannot be stored")
         return data
 
 

@@ -27,6 +27,13 @@ def _too_large(request: HttpRequest) -> HttpResponse:
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
 class RequestSizeMiddleware:
     """Refuse a body over the limit with 413 before anything reads it.
 
@@ -42,6 +49,9 @@ class RequestSizeMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
+            return HttpResponse(_("Bad request."), status=400)
+        if _has_nul(request):
+            # PostgreSQL refuses a NUL in any text: say so before a query fails on it.
             return HttpResponse(_("Bad request."), status=400)
         multipart = request.content_type == "multipart/form-data"
         limit = settings.MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
