@@ -139,5 +139,5 @@ class NulCharacterTestCase(BaseTestCase):
     def test_a_nul_in_a_query_is_refused(self):
         self.assertEqual(self.client.get("/register/?q=a%00b").status_code, 400)
         self.assertEqual(
-            self.client.get("/api/v1/register/collaborations?q=a%00b").status_code, 400
+            self.client.get("/api/v1/register/collaborations?q=a%00b").status_code, 422
         )

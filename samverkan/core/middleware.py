@@ -51,7 +51,10 @@ class RequestSizeMiddleware:
         except ValueError:
             return HttpResponse(_("Bad request."), status=400)
         if _has_nul(request):
-            # PostgreSQL refuses a NUL in any text: say so before a query fails on it.
+            # PostgreSQL refuses a NUL in any text: say so before a query fails on it. The
+            # API documents a bad parameter as 422.
+            if _is_api(request):
+                return JsonResponse({"detail": _("A parameter holds a NUL character.")}, status=422)
             return HttpResponse(_("Bad request."), status=400)
         multipart = request.content_type == "multipart/form-data"
         limit = settings.MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
