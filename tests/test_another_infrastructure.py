@@ -223,7 +223,9 @@ class WalkTestCase(BiobankPackTestCase):
         # Started, it enters the register by itself: the parties' preview, then public.
         days = Parameter.get("register_correction_days")
         register_actions.publish_due_entries(timezone.localdate() + datetime.timedelta(days=days))
-        self.assertTrue(RegisterEntry.objects.published().filter(collaboration=collaboration).exists())
+        self.assertTrue(
+            RegisterEntry.objects.published().filter(collaboration=collaboration).exists()
+        )
 
         self.login(self.coordinator)
         self.read_all(
