@@ -1,14 +1,19 @@
 """The demo data shows every state the collaboration rules allow, and nothing they forbid."""
 
+import datetime
 import shutil
 import tempfile
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import timezone, translation
 
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations.models import Collaboration, CommunicationActivity, PartyRequest
 from samverkan.demo.story import load_demo
+from samverkan.inquiries.models import Inquiry
+from samverkan.needs.models import Need
+from samverkan.orgs.models import Event
 from samverkan.register.models import RegisterEntry
 
 
@@ -78,3 +83,75 @@ class DemoRulesTestCase(TestCase):
 
     def test_parties_without_an_account_have_links_waiting(self):
         self.assertTrue(PartyRequest.objects.filter(answered_at__isnull=True).exists())
+
+
+class DemoIsCurrentTestCase(TestCase):
+    """The story is dated from the day it is loaded, so it never looks years old."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media = tempfile.mkdtemp()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.media, True)
+        super().tearDownClass()
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        with override_settings(MEDIA_ROOT=cls.media):
+            call_command("load_reference", verbosity=0)
+            load_demo("demo-password")
+
+    def test_no_active_collaboration_is_past_its_end_date(self):
+        today = timezone.localdate()
+        active = Collaboration.objects.filter(status="active")
+        self.assertTrue(active.exists())
+        self.assertFalse(active.filter(end_date__lt=today).exists())
+        # What has ended is completed with its final follow-up recorded, or ended early.
+        for collaboration in Collaboration.objects.filter(end_date__lt=today):
+            with self.subTest(collaboration=collaboration.title):
+                self.assertIn(collaboration.status, {"completed", "ended_early"})
+        for collaboration in Collaboration.objects.filter(status="completed"):
+            self.assertTrue(collaboration.follow_ups.filter(kind="final", held_on__isnull=False))
+        self.assertTrue(Collaboration.objects.filter(status="planned", start_date__gt=today))
+
+    def test_references_carry_the_year_their_inquiry_was_sent(self):
+        years = set()
+        for inquiry in Inquiry.objects.all():
+            year = timezone.localtime(inquiry.created_at).year
+            years.add(year)
+            with self.subTest(inquiry=inquiry.reference):
+                self.assertEqual(inquiry.reference.split("-")[-2], str(year))
+        # Within a year the numbers count up with the days.
+        for year in years:
+            sent = Inquiry.objects.filter(reference__contains=f"-{year}-").order_by("created_at")
+            numbers = [int(i.reference.rsplit("-", 1)[1]) for i in sent]
+            self.assertEqual(numbers, sorted(numbers))
+
+    def test_the_queue_is_days_and_weeks_old_not_years(self):
+        now = timezone.now()
+        newest = Inquiry.objects.order_by("-created_at").first()
+        assert newest is not None
+        self.assertLess(now - newest.created_at, datetime.timedelta(days=7))
+        open_statuses = ["received", "triage", "awaiting_info", "assessment"]
+        oldest_open = Inquiry.objects.filter(status__in=open_statuses).order_by("created_at")[0]
+        self.assertLess(now - oldest_open.created_at, datetime.timedelta(days=70))
+        # Nothing happens in the future, and the whole story fits in the last two years.
+        self.assertFalse(Inquiry.objects.filter(created_at__gt=now))
+        self.assertFalse(Inquiry.objects.filter(created_at__lt=now - datetime.timedelta(days=731)))
+        self.assertFalse(Event.objects.filter(date__gt=timezone.localdate()))
+
+    def test_needs_have_english_texts_shown_on_english_pages(self):
+        need = Need.objects.get(title="Flytande biopsi för uppföljning av behandling")
+        self.assertEqual(need.title_en, "Liquid biopsy to follow treatment")
+        english = self.client.get(need.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, "<h1>Liquid biopsy to follow treatment</h1>", html=True)
+        self.assertContains(english, "validating ctDNA assays")
+        swedish = self.client.get(need.get_absolute_url())
+        self.assertContains(swedish, "<h1>Flytande biopsi för uppföljning av behandling</h1>")
+        board = self.client.get("/needs/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(board, "Long-read sequencing for patients without a diagnosis")
+        with translation.override("en"):
+            self.assertEqual(str(need), "Liquid biopsy to follow treatment")

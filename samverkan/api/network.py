@@ -254,6 +254,8 @@ class NeedIn(Schema):
     committee: str = Field(..., description="A committee id from the reference data")
     title: str
     description: str
+    title_en: str = Field("", description="The title on English pages; empty shows the title")
+    description_en: str = ""
     kind: str
     desired_partner: str = ""
     contact_committee: str | None = Field(None, description="Empty means the need's committee")
@@ -276,6 +278,8 @@ class NeedOut(Schema):
     contact_committee: str = Field(..., description="The committee companies talk to")
     title: str
     description: str
+    title_en: str
+    description_en: str
     kind: str
     desired_partner: str
     status: str
@@ -571,7 +575,9 @@ def _get_need(request: HttpRequest, need_id: int) -> Need:
 
 
 def _need_data(payload: NeedIn) -> need_actions.NeedData:
-    _check_fields(Need, {"kind": payload.kind, "title": payload.title})
+    _check_fields(
+        Need, {"kind": payload.kind, "title": payload.title, "title_en": payload.title_en}
+    )
     committee = _lookup("committee", Committee.objects.all(), "slug", [payload.committee])[0]
     contact = None
     if payload.contact_committee:
@@ -582,6 +588,8 @@ def _need_data(payload: NeedIn) -> need_actions.NeedData:
         committee=committee,
         title=payload.title,
         description=payload.description,
+        title_en=payload.title_en,
+        description_en=payload.description_en,
         kind=payload.kind,
         desired_partner=payload.desired_partner,
         contact_committee=contact,

@@ -251,6 +251,7 @@ PATHS: dict[str, list[str]] = {
     Status.WITHDRAWN: ["assign", "ask", "withdraw"],
 }
 
+# (committee, title, description, kind, English title, English description)
 NEEDS = [
     (
         "rare_diseases",
@@ -258,6 +259,9 @@ NEEDS = [
         "Utskottet söker partner för att utvärdera långläsande sekvensering där kortläst "
         "helgenomsekvensering inte ger svar.",
         "testing",
+        "Long-read sequencing for patients without a diagnosis",
+        "The committee seeks partners to evaluate long-read sequencing where short-read whole "
+        "genome sequencing gives no answer.",
     ),
     (
         "informatics",
@@ -265,12 +269,18 @@ NEEDS = [
         "Vi behöver lösningar för säker lagring och analys av petabyte genomikdata, "
         "gärna molnbaserade och i enlighet med GDPR.",
         "development",
+        "Scalable storage and computing for genomic data",
+        "We need solutions for secure storage and analysis of petabytes of genomic data, "
+        "preferably cloud-based and compliant with the GDPR.",
     ),
     (
         "education",
         "Digital utbildning om genomik för vårdpersonal",
         "Utskottet vill samarbeta kring webbkurser och interaktivt material om genomisk medicin.",
         "education",
+        "Digital training in genomics for healthcare staff",
+        "The committee wants to collaborate on online courses and interactive material about "
+        "genomic medicine.",
     ),
     (
         "solid_tumours",
@@ -278,6 +288,9 @@ NEEDS = [
         "Vi söker samarbete om validering av ctDNA-analyser för att följa behandlingssvar "
         "vid solida tumörer.",
         "clinical_study",
+        "Liquid biopsy to follow treatment",
+        "We seek collaboration on validating ctDNA assays that follow treatment response in "
+        "solid tumours.",
     ),
 ]
 
@@ -398,9 +411,28 @@ def _walk(inquiry: Inquiry, steps: list[str], coordinator: User, member: User) -
 PACES = (1, 2, 4, 6, 9, 12, 16)
 
 
+# How many days ago each final state's three inquiries were sent, counted from the day the
+# demo is loaded: the open queue is days and weeks old, the decided ones spread over the
+# last two years so the effects have a previous period to compare with.
+DAYS_AGO: dict[str, tuple[int, int, int]] = {
+    Status.RECEIVED: (1, 4, 9),
+    Status.TRIAGE: (6, 13, 20),
+    Status.AWAITING_INFO: (11, 24, 38),
+    Status.ASSESSMENT: (16, 33, 52),
+    Status.PARKED: (75, 140, 230),
+    Status.ACCEPTED: (120, 290, 470),
+    Status.DECLINED: (95, 260, 430),
+    Status.WITHDRAWN: (60, 330, 560),
+}
+
+
+def _sent_at(days_ago: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days_ago, hours=3)
+
+
 def _backdate(inquiry: Inquiry, days_ago: int, pace: int = 3) -> None:
     """Spread the story over time so ages, queues and dashboards look lived-in."""
-    start = timezone.now() - datetime.timedelta(days=days_ago, hours=3)
+    start = _sent_at(days_ago)
     first_answer = decided = None
     for step, change in enumerate(inquiry.status_changes.order_by("pk")):
         when = start + datetime.timedelta(days=min(step * pace, max(days_ago - 1, 0)))
@@ -415,35 +447,36 @@ def _backdate(inquiry: Inquiry, days_ago: int, pace: int = 3) -> None:
     )
 
 
-# (title, kind, status, start, months, companies, GMS parties, committees, funding)
+# (title, kind, status, start in months from today, months, companies, GMS parties,
+# committees, funding); a call's "{year}" is the year the collaboration starts.
 COLLABORATIONS: list[tuple[Any, ...]] = [
     (
         "Nationell variantdatabas i molnet",
         "development",
         "completed",
-        (2023, 9, 1),
+        -30,
         24,
         [2, 5],
         ["Region Stockholm", "Karolinska Institutet"],
         ["informatics"],
-        [("vinnova", "Precisionshälsa 2023", 4_800_000, 4_200_000, "SEK", "granted")],
+        [("vinnova", "Precisionshälsa {year}", 4_800_000, 4_200_000, "SEK", "granted")],
     ),
     (
         "Snabb helgenomsekvensering för nyfödda",
         "pilot",
         "active",
-        (2024, 3, 1),
+        -20,
         30,
         [0],
         ["Region Skåne", "Lunds universitet"],
         ["rare_diseases"],
-        [("horizon_europe", "HORIZON-HLTH-2025", 1_200_000, None, "EUR", "submitted")],
+        [("horizon_europe", "HORIZON-HLTH-{year}", 1_200_000, None, "EUR", "submitted")],
     ),
     (
         "Farmakogenetiska tester före förskrivning",
         "clinical_study",
         "active",
-        (2025, 1, 15),
+        -1,
         24,
         [3],
         ["Region Uppsala", "Uppsala universitet"],
@@ -454,18 +487,18 @@ COLLABORATIONS: list[tuple[Any, ...]] = [
         "Utbildning i genomik för primärvården",
         "education",
         "planned",
-        (2027, 2, 1),
+        2,
         12,
         [4, 7],
         ["Västra Götalandsregionen"],
         ["education"],
-        [("vr", "Forskningsmiljöer 2026", 3_000_000, None, "SEK", "planned")],
+        [("vr", "Forskningsmiljöer {year}", 3_000_000, None, "SEK", "planned")],
     ),
     (
         "Flytande biopsi vid lungcancer",
         "testing",
         "ended_early",
-        (2024, 5, 1),
+        -14,
         18,
         [6],
         ["Region Östergötland"],
@@ -478,7 +511,7 @@ COLLABORATIONS: list[tuple[Any, ...]] = [
         "AI-stöd för varianttolkning",
         "development",
         "withdrawn",
-        (2026, 9, 1),
+        -3,
         12,
         [1],
         ["Region Stockholm"],
@@ -488,9 +521,14 @@ COLLABORATIONS: list[tuple[Any, ...]] = [
 ]
 
 
+def _months_from_today(months: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=round(months * 30.44))
+
+
 def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> int:
     """Collaborations in every status with parties, funding, agreements, communication and
-    follow-ups, spread over three years."""
+    follow-ups, spread over the last years and dated from today: whatever is still active
+    ends in the future, whatever has ended is completed or ended early."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from samverkan.agreements import actions as agreement_actions
@@ -517,7 +555,7 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
         if Collaboration.objects.filter(title=title).exists():
             continue
         created += 1
-        start_date = datetime.date(*start)
+        start_date = _months_from_today(start)
         end_date = start_date + datetime.timedelta(days=months * 30)
         collaboration = collab.do_create_collaboration(
             coordinator,
@@ -568,7 +606,7 @@ def _collaboration_story(users: dict[str, User], orgs: list[Organisation]) -> in
                 coordinator,
                 collab.FundingData(
                     funder=funder,
-                    call=call,
+                    call=call.format(year=start_date.year),
                     amount_applied=applied,
                     amount_granted=granted,
                     currency=currency,
@@ -751,10 +789,11 @@ def _strategy_story(coordinator: User) -> None:
                 do_link_collaboration(coordinator, point, collaboration)
 
 
+# (title, kind, months from today, place)
 EVENTS = [
-    ("Industridag precisionsmedicin 2024", "industry_day", (2024, 10, 3), "Stockholm"),
-    ("Webbinarium: helgenomsekvensering i vården", "webinar", (2025, 4, 22), ""),
-    ("Workshop: datadelning och GDPR", "workshop", (2026, 2, 11), "Göteborg"),
+    ("Industridag precisionsmedicin", "industry_day", -26, "Stockholm"),
+    ("Webbinarium: helgenomsekvensering i vården", "webinar", -20, ""),
+    ("Workshop: datadelning och GDPR", "workshop", -10, "Göteborg"),
 ]
 MEMBERSHIPS = {0: "Lif", 1: "Swedish Labtech", 2: "SwedenBIO", 3: "Lif", 4: "Swedish Medtech"}
 
@@ -768,9 +807,10 @@ def _network_story(users: dict[str, User], orgs: list[Organisation]) -> None:
             organisation=orgs[index],
             association=Organisation.objects.get(name=association, kind="association"),
         )
-    for number, (title, kind, day, place) in enumerate(EVENTS):
+    for number, (title, kind, months, place) in enumerate(EVENTS):
         event, created = Event.objects.get_or_create(
-            title=title, defaults={"kind": kind, "date": datetime.date(*day), "location": place}
+            title=title,
+            defaults={"kind": kind, "date": _months_from_today(months), "location": place},
         )
         if not created:
             continue
@@ -795,7 +835,7 @@ def _network_story(users: dict[str, User], orgs: list[Organisation]) -> None:
             kind="meeting",
             subject="Introduktionsmöte",
             defaults={
-                "date": datetime.date(2025, 9, 15),
+                "date": _months_from_today(-15),
                 "created_by": users["coordinator"],
                 "notes": "Presentation av GMS och företagets verksamhet.",
             },
@@ -814,12 +854,14 @@ def load_demo(password: str) -> dict[str, int]:
         company_user.organisation = orgs[0]
         company_user.save(update_fields=["organisation"])
 
-    for slug, title, description, kind in NEEDS:
+    for slug, title, description, kind, title_en, description_en in NEEDS:
         Need.objects.get_or_create(
             committee=Committee.objects.get(slug=slug),
             title=title,
             defaults={
                 "description": description,
+                "title_en": title_en,
+                "description_en": description_en,
                 "kind": kind,
                 "status": Need.Status.PUBLISHED,
                 "created_by": users["committee"],
@@ -828,34 +870,40 @@ def load_demo(password: str) -> dict[str, int]:
 
     first_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     created = 0
-    index = 0
-    for steps in PATHS.values():
-        for _ in range(3):
-            language, title, description, kinds, benefit = TOPICS[index]
-            company = COMPANIES[index % len(COMPANIES)]
-            org = orgs[index % len(orgs)]
-            data = actions.IntakeData(
-                organisation_name=org.name,
-                organisation_number=org.organisation_number,
-                foreign_identifier=company.foreign,
-                country=company.country,
-                contact_name=f"Kontakt {org.name.split()[0]}",
-                contact_email=f"kontakt{index}@example.com",
-                title=title,
-                description=description,
-                kinds=kinds,
-                mutual_benefit=benefit,
-                resources_offered="Personal, utrustning och analyskostnader.",
-                operations_in_sweden=company.country == "SE",
-            )
-            inquiry, is_new = actions.do_submit_inquiry(
-                data, language=language, idempotency_key=f"demo:{index}"
-            )
-            if is_new:
-                created += 1
-                _walk(inquiry, steps, users["coordinator"], users["committee"])
-                _backdate(inquiry, days_ago=3 + index * 45, pace=PACES[index % len(PACES)])
-            index += 1
+    # Sent in the order they arrived, so each year's references count up with the days.
+    plan = [
+        (days_ago, 3 * number + i, steps)
+        for number, (status, steps) in enumerate(PATHS.items())
+        for i, days_ago in enumerate(DAYS_AGO[status])
+    ]
+    for days_ago, index, steps in sorted(plan, key=lambda item: -item[0]):
+        language, title, description, kinds, benefit = TOPICS[index]
+        company = COMPANIES[index % len(COMPANIES)]
+        org = orgs[index % len(orgs)]
+        data = actions.IntakeData(
+            organisation_name=org.name,
+            organisation_number=org.organisation_number,
+            foreign_identifier=company.foreign,
+            country=company.country,
+            contact_name=f"Kontakt {org.name.split()[0]}",
+            contact_email=f"kontakt{index}@example.com",
+            title=title,
+            description=description,
+            kinds=kinds,
+            mutual_benefit=benefit,
+            resources_offered="Personal, utrustning och analyskostnader.",
+            operations_in_sweden=company.country == "SE",
+        )
+        inquiry, is_new = actions.do_submit_inquiry(
+            data,
+            language=language,
+            idempotency_key=f"demo:{index}",
+            submitted_at=_sent_at(days_ago),
+        )
+        if is_new:
+            created += 1
+            _walk(inquiry, steps, users["coordinator"], users["committee"])
+            _backdate(inquiry, days_ago=days_ago, pace=PACES[index % len(PACES)])
     collaborations = _collaboration_story(users, orgs)
     _register_story(users["coordinator"])
     _strategy_story(users["coordinator"])

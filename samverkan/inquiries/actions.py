@@ -1,5 +1,6 @@
 """Every change to an inquiry goes through here: atomic, permission-checked, recorded."""
 
+import datetime
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -141,9 +142,17 @@ def _enqueue_suggestions(inquiry_id: int) -> None:
 
 
 def do_submit_inquiry(
-    data: IntakeData, *, language: str, idempotency_key: str | None = None
+    data: IntakeData,
+    *,
+    language: str,
+    idempotency_key: str | None = None,
+    submitted_at: datetime.datetime | None = None,
 ) -> tuple[Inquiry, bool]:
-    """Store an inquiry from the central entry point; a repeated key returns the first one."""
+    """Store an inquiry from the central entry point; a repeated key returns the first one.
+
+    `submitted_at` is for inquiries that arrived earlier by other means (the demo story): the
+    reference carries the year it was sent, as it would have had then.
+    """
     if idempotency_key:
         existing = Inquiry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -156,8 +165,9 @@ def do_submit_inquiry(
                 email=data.contact_email.lower(),
                 defaults={"name": data.contact_name},
             )
+            when = submitted_at or timezone.now()
             inquiry = Inquiry.objects.create(
-                reference=next_reference(),
+                reference=next_reference(timezone.localtime(when).year),
                 organisation=organisation,
                 contact=contact,
                 organisation_name=data.organisation_name,
@@ -175,7 +185,7 @@ def do_submit_inquiry(
                 other_companies=data.other_companies,
                 operations_in_sweden=data.operations_in_sweden,
                 language=language if language in dict(settings.LANGUAGES) else "sv",
-                consent_at=timezone.now(),
+                consent_at=when,
                 idempotency_key=idempotency_key or None,
                 sender_token=secrets.token_urlsafe(32),
             )

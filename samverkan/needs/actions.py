@@ -38,6 +38,8 @@ class NeedData:
     contact_committee: Committee | None = None
     status: str = Status.DRAFT
     goals: list[Goal] = field(default_factory=list)
+    title_en: str = ""
+    description_en: str = ""
 
 
 def _set_status(need: Need, status: str) -> None:
@@ -72,6 +74,8 @@ def do_save_need(
     need.contact_committee = contact if contact and contact.pk != data.committee.pk else None
     need.title = data.title.strip()
     need.description = data.description.strip()
+    need.title_en = data.title_en.strip()
+    need.description_en = data.description_en.strip()
     need.kind = data.kind
     need.desired_partner = data.desired_partner.strip()
     if not need.title or not need.description:

@@ -62,6 +62,8 @@ class NeedAdmin(SimpleHistoryAdmin):
         "contact_committee",
         "title",
         "description",
+        "title_en",
+        "description_en",
         "kind",
         "desired_partner",
         "status",

@@ -33,6 +33,17 @@ class NeedForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What the committee needs, why, and what a company could contribute."),
     )
+    title_en = forms.CharField(
+        label=_("Title in English"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown on the English pages; leave empty to show the Swedish title."),
+    )
+    description_en = forms.CharField(
+        label=_("Description in English"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+    )
     kind = forms.ChoiceField(label=_("Kind of collaboration"), choices=CollaborationKind.choices)
     desired_partner = forms.CharField(
         label=_("Desired partner"),
@@ -72,6 +83,8 @@ class NeedForm(forms.Form):
             "committee": need.committee.slug,
             "title": need.title,
             "description": need.description,
+            "title_en": need.title_en,
+            "description_en": need.description_en,
             "kind": need.kind,
             "desired_partner": need.desired_partner,
             "contact_committee": need.contact_committee.slug if need.contact_committee else "",
@@ -86,6 +99,8 @@ class NeedForm(forms.Form):
             committee=data["committee"],
             title=data["title"],
             description=data["description"],
+            title_en=data["title_en"],
+            description_en=data["description_en"],
             kind=data["kind"],
             desired_partner=data["desired_partner"],
             contact_committee=data["contact_committee"],

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -46,6 +47,9 @@ class Need(TimeStampedModel, VersionedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
+    # The committee writes in Swedish; an English text, when given, is shown on English pages.
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=CollaborationKind.choices)
     desired_partner = models.CharField(_("desired partner"), max_length=300, blank=True)
     status = models.CharField(
@@ -75,15 +79,18 @@ class Need(TimeStampedModel, VersionedModel):
         indexes = [models.Index(fields=["status", "committee"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.localized_title
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = search_key(f"{self.title}\n{self.description}")
+        self.search_text = search_key(
+            f"{self.title}\n{self.description}\n{self.title_en}\n{self.description_en}"
+        )
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            extra = {"search_text"} if {"title", "description"} & set(update_fields) else set()
+            texts = {"title", "description", "title_en", "description_en"}
+            extra = {"search_text"} if texts & set(update_fields) else set()
             if "status" in update_fields:
                 extra.add("published_at")
             kwargs["update_fields"] = {*update_fields, *extra}
@@ -91,6 +98,21 @@ class Need(TimeStampedModel, VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("needs:detail", args=[self.pk])
+
+    @property
+    def localized_title(self) -> str:
+        """The title in the reader's language when the committee wrote one, else Swedish."""
+        return self._in_language("title")
+
+    @property
+    def localized_description(self) -> str:
+        return self._in_language("description")
+
+    def _in_language(self, field: str) -> str:
+        english = getattr(self, f"{field}_en")
+        if english and (get_language() or "")[:2] == "en":
+            return str(english)
+        return str(getattr(self, field))
 
     @property
     def contact(self) -> "Committee":
