@@ -901,6 +901,26 @@ class PartyAndFundingTestCase(CollaborationTestCase):
         application.refresh_from_db()
         self.assertEqual(application.call, "Precisionsmedicin")
 
+    def test_amounts_are_shown_and_read_as_the_language_writes_numbers(self):
+        self.login(self.alice)
+        base = f"/collaborations/{self.subject.pk}/funding"
+        sv = {"HTTP_ACCEPT_LANGUAGE": "sv"}
+        new = self.funding_payload(amount_applied="2 500 000,50")
+        self.client.post(f"{base}/new/", new, **sv)
+        application = FundingApplication.objects.get()
+        self.assertEqual(application.amount_applied, Decimal("2500000.50"))
+        swedish = self.client.get(f"{base}/{application.pk}/", **sv)
+        self.assertContains(swedish, 'value="2500000,50"')
+        self.assertNotContains(swedish, "2500000.50")
+        self.assertContains(swedish, 'inputmode="decimal"')
+        english = self.funding_payload(amount_applied="3,100,000.25", version=1)
+        self.client.post(f"{base}/{application.pk}/", english, HTTP_ACCEPT_LANGUAGE="en")
+        application.refresh_from_db()
+        self.assertEqual(application.amount_applied, Decimal("3100000.25"))
+        wrong = self.funding_payload(amount_applied="tre miljoner", version=2)
+        answer = self.client.post(f"{base}/{application.pk}/", wrong, **sv)
+        self.assertContains(answer, "Fyll i ett tal")
+
     def test_it_shows_the_actions_field_errors_on_the_funding_form(self):
         self.login(self.alice)
         response = self.client.post(

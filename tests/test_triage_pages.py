@@ -69,12 +69,30 @@ class TriageFlowTestCase(BaseTestCase):
 
     def test_the_page_suggests_committees_and_says_why(self):
         response = self.client.get(self.inquiry.get_absolute_url())
-        suggestions = response.context["suggestions"]
-        self.assertEqual(suggestions[0].key, self.informatics)
-        self.assertIn("bioinformatik", suggestions[0].terms)
+        best, fit = response.context["suggestions"][0]
+        self.assertEqual(best.key, self.informatics)
+        self.assertIn("bioinformatik", best.terms)
+        self.assertEqual(fit, "passar bäst")
         self.assertContains(response, "bioinformatik")
         # The best suggestion is ticked in the routing form.
         self.assertEqual(response.context["route_form"].initial["committees"][0], self.informatics)
+
+    def test_scores_carry_words_not_a_bare_number(self):
+        Inquiry.objects.filter(pk=self.inquiry.pk).update(
+            suggested_committees=[
+                {"committee": "informatics", "score": 20.165, "terms": ["bioinformatik"]},
+                {"committee": "rare_diseases", "score": 15.2, "terms": ["variant"]},
+                {"committee": "education", "score": 2.5, "terms": ["moln"]},
+            ]
+        )
+        response = self.client.get(self.inquiry.get_absolute_url())
+        self.assertContains(response, "(passar bäst, poäng 20,2)")
+        self.assertContains(response, "(passar nästan lika bra, poäng 15,2)")
+        self.assertContains(response, "(passar dåligt, poäng 2,5)")
+        self.assertContains(response, "sällsynta ord väger mer")
+        self.assertNotContains(response, "(20,165)")
+        english = self.client.get(self.inquiry.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, "(closest fit, score 20.2)")
 
     def test_assign_route_and_decide_through_the_pages(self):
         url = self.inquiry.get_absolute_url()
@@ -164,6 +182,22 @@ class AssessmentPageTestCase(BaseTestCase):
         english = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(english, "2 × «Expected to give scalable solutions")
         self.assertContains(english, "0 – Not at all")
+
+    def test_weights_are_numbers_in_the_readers_language(self):
+        criterion = PriorityCriterion.objects.order_by("order").first()
+        assert criterion is not None
+        PriorityCriterion.objects.filter(pk=criterion.pk).update(weight="1.50")
+        swedish = self.client.get(self.url)
+        self.assertContains(swedish, "Vikt 1,5")
+        self.assertContains(swedish, "100 × (1,5 × «")
+        self.assertNotContains(swedish, "1.50")
+        self.assertNotContains(swedish, "2.00")
+        english = self.client.get(self.url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, "Weight 1.5")
+        self.client.post(self.url, self.form())
+        page = self.client.get(self.inquiry.get_absolute_url())
+        self.assertContains(page, '<td class="num">1,5</td>', html=True)
+        self.assertNotContains(page, "2,00")
 
     def test_the_member_records_the_assessment_and_the_priority_is_shown(self):
         response = self.client.post(self.url, self.form(), follow=True)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
@@ -276,6 +277,31 @@ class ResendForm(forms.Form):
         self.fields["contact"].initial = request.contact_id
 
 
+class AmountField(forms.DecimalField):
+    """An amount shown and read as the page's language writes numbers: "4 800 000,50" in
+    Swedish, "4,800,000.50" in English (a number input would show "4800000.50")."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(localize=True, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No min/step: they are for number inputs, and a text input gets the decimal keypad.
+        return {"inputmode": "decimal"}
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            thousands = str(get_format("THOUSAND_SEPARATOR"))
+            value = "".join(value.split())  # spaces and no-break spaces between groups
+            if thousands.strip() and thousands != str(get_format("DECIMAL_SEPARATOR")):
+                value = value.replace(thousands, "")
+        return super().to_python(value)
+
+
 class FundingForm(forms.Form):
     funder = forms.ChoiceField(label=_("Funder"), choices=FundingApplication.Funder.choices)
     funder_name = forms.CharField(
@@ -291,12 +317,8 @@ class FundingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    amount_applied = forms.DecimalField(
-        label=_("Amount applied for"), max_digits=14, decimal_places=2, min_value=0
-    )
-    amount_granted = forms.DecimalField(
-        label=_("Amount granted"), max_digits=14, decimal_places=2, min_value=0, required=False
-    )
+    amount_applied = AmountField(label=_("Amount applied for"))
+    amount_granted = AmountField(label=_("Amount granted"), required=False)
     currency = forms.CharField(
         label=_("Currency"),
         max_length=3,

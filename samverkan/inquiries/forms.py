@@ -278,7 +278,7 @@ class AssessmentForm(forms.Form):
                 ],
                 coerce=int,
                 widget=forms.RadioSelect,
-                help_text=_("Weight %(weight)s") % {"weight": criterion.weight},
+                help_text=_("Weight %(weight)s") % {"weight": criterion.weight_display},
                 error_messages={"required": _("Give a score.")},
             )
 

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -76,12 +77,20 @@ class PriorityCriterion(Sourced):
     def text(self) -> str:
         return localized(self, "text")
 
+    @property
+    def weight_display(self) -> str:
+        """The weight as the reader writes numbers, without trailing zeros: 2, 1,5 or 1.5."""
+        weight = self.weight.normalize()
+        if weight == weight.to_integral_value():
+            weight = weight.quantize(Decimal(1))
+        return number_format(weight)
+
     @classmethod
     def formula(cls, criteria: "list[PriorityCriterion]") -> str:
         """The priority formula with the weights in force, to show beside every priority."""
         # Criteria by their names in the reader's language, never by identifier.
-        achieved = " + ".join(f"{c.weight.normalize()} × «{c.text}»" for c in criteria)
-        possible = " + ".join(f"{c.weight.normalize()} × {c.max_score}" for c in criteria)
+        achieved = " + ".join(f"{c.weight_display} × «{c.text}»" for c in criteria)
+        possible = " + ".join(f"{c.weight_display} × {c.max_score}" for c in criteria)
         return f"100 × ({achieved}) / ({possible})"
 
 

@@ -20,6 +20,7 @@ from samverkan.core.http import AuthedRequest
 from samverkan.core.models import Parameter, StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.core.ratelimit import client_address
+from samverkan.lib.text import Match
 from samverkan.orgs.models import Committee
 
 from . import actions
@@ -154,7 +155,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if user.has_role(*STAFF_ROLES):
         context["blockers"] = actions.acceptance_blockers(inquiry)
         suggestions = committee_suggestions(inquiry)
-        context["suggestions"] = suggestions
+        context["suggestions"] = [(match, _fit(match.score, suggestions)) for match in suggestions]
         routed_ids = {r.committee_id for r in routings}
         suggested = [s.key for s in suggestions if s.key.pk not in routed_ids][:1]
         initial = {"version": inquiry.version}
@@ -165,6 +166,22 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if user.role == Role.COMPANY and inquiry.is_open:
         context["reply_form"] = SenderReplyForm()
     return render(request, "inquiries/detail.html", context)
+
+
+def _fit(score: float, matches: list[Match]) -> str:
+    """How well a committee fits, in words: the score counts shared words, rare ones more,
+    so it means something only beside the best one."""
+    best = max((m.score for m in matches), default=0.0)
+    if best <= 0:
+        return ""
+    share = score / best
+    if share >= 0.999:
+        return _("closest fit")
+    if share >= 2 / 3:
+        return _("nearly as close")
+    if share >= 1 / 3:
+        return _("partly fits")
+    return _("weak fit")
 
 
 def _run(request: HttpRequest, inquiry: Inquiry, action: Callable[[], object], done: str) -> None:

@@ -1,0 +1,216 @@
+"""Swedish pages speak Swedish: no code identifier, slug or English reference text shows
+through, anywhere the coordinator goes in the demo story."""
+
+import re
+import shutil
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+
+from samverkan.accounts.models import User
+from samverkan.agreements.models import Agreement, AgreementPrinciple
+from samverkan.collaborations.models import Collaboration, FundingApplication
+from samverkan.core.choices import CollaborationKind
+from samverkan.demo.story import TOPICS, load_demo
+from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion
+from samverkan.needs.models import Need
+from samverkan.orgs.models import Committee, Organisation
+from samverkan.register.models import RegisterEntry
+from samverkan.strategy.models import Goal, Strategy
+
+# A code identifier shown as text: several_companies, non_exclusive, awaiting_info.
+IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+# A formula written with identifiers: "2 × scalable".
+FORMULA_SLUG = re.compile(r"×\s*[a-z][a-z_]{2,}\b")
+
+
+class _VisibleText(HTMLParser):
+    """The words a reader sees: no scripts, styles, code, form values or hidden parts."""
+
+    SKIP = {"script", "style", "code", "pre", "textarea", "select", "template"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skipping: list[str] = []
+
+    VOID = {"input", "img", "br", "hr", "meta", "link", "source", "wbr", "area", "col"}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return  # no text inside, and no end tag to pop
+        hidden = any(name == "hidden" for name, _ in attrs)
+        # Inside a skipped part, the same tag nests and must close before the part ends.
+        if tag in self.SKIP or hidden or (self.skipping and tag == self.skipping[-1]):
+            self.skipping.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping and tag == self.skipping[-1]:
+            self.skipping.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def english_messages() -> list[str]:
+    """The catalogue's English sentences (three words or more) whose Swedish differs."""
+    catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale/sv/LC_MESSAGES/django.po"))
+    return [
+        entry.msgid
+        for entry in catalogue
+        if not entry.obsolete
+        and not any(c in entry.msgid for c in "%{<\n")
+        and len(entry.msgid.split()) >= 3
+        and entry.msgstr
+        and entry.msgstr != entry.msgid
+    ]
+
+
+class SwedishWordsTestCase(TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media = tempfile.mkdtemp()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.media, True)
+        super().tearDownClass()
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        with override_settings(MEDIA_ROOT=cls.media):
+            call_command("load_reference", verbosity=0)
+            call_command("load_strategies", verbosity=0)
+            load_demo("demo-password")
+
+    def setUp(self) -> None:
+        self.client.force_login(User.objects.get(username="coordinator"))
+
+    def pages(self) -> list[str]:
+        pages = [
+            "/",
+            "/inquiries/",
+            "/inquiries/?status=declined&status=accepted&status=parked&status=withdrawn",
+            "/collaborations/",
+            "/collaborations/follow-ups/",
+            "/collaborations/lessons/",
+            "/organisations/",
+            "/committees/",
+            "/needs/",
+            "/needs/mine/",
+            "/needs/coverage/",
+            "/register/",
+            "/effects/",
+            "/strategy/",
+            "/notifications/",
+        ]
+        for inquiry in Inquiry.objects.all():
+            pages.append(inquiry.get_absolute_url())
+            for routing in inquiry.routings.select_related("committee"):
+                pages.append(f"/inquiries/{inquiry.pk}/assess/{routing.committee.slug}/")
+        pages += [c.get_absolute_url() for c in Collaboration.objects.all()]
+        pages += [a.get_absolute_url() for a in Agreement.objects.all()]
+        pages += [n.get_absolute_url() for n in Need.objects.all()]
+        pages += [f"/register/{e.collaboration_id}/" for e in RegisterEntry.objects.all()]
+        pages += [o.get_absolute_url() for o in Organisation.objects.filter(kind="company")[:4]]
+        pages += [f"/strategy/{s.pk}/" for s in Strategy.objects.all()]
+        pages += [f"/committees/{c.slug}/" for c in Committee.objects.filter(needs__isnull=False)]
+        return sorted(set(pages))
+
+    def forbidden_words(self) -> tuple[set[str], list[str]]:
+        """Slugs and choice values that are not Swedish words, and the English texts of the
+        reference data, which a Swedish page shows in Swedish."""
+        slugs = {g.slug for g in Gate.objects.all()} | {
+            c.slug for c in PriorityCriterion.objects.all()
+        }
+        slugs |= {p.slug for p in AgreementPrinciple.objects.all()}
+        values: set[str] = set()
+        for choices in (
+            Inquiry.Status,
+            Collaboration.Status,
+            Need.Status,
+            FundingApplication.Status,
+            Agreement.Status,
+            CollaborationKind,
+        ):
+            values |= set(choices.values)
+        words = slugs | values | {s.replace("_", " ") for s in slugs}
+        # Words the story's English inquiries use as themselves ("testing", "data
+        # protection") are the inquiries' own words; "pilot" is Swedish too.
+        english_topics = " ".join(t[1] + " " + t[2] for t in TOPICS if t[0] == "en").lower()
+        words = {w for w in words if not re.search(rf"\b{w}\b", english_topics)} - {"pilot"}
+        texts = [
+            text
+            for model, field in (
+                (Gate, "text"),
+                (PriorityCriterion, "text"),
+                (AgreementPrinciple, "text"),
+                (Committee, "name"),
+                (Goal, "text"),
+            )
+            for text, swedish in model.objects.values_list(f"{field}_en", f"{field}_sv")
+            if text and text != swedish and len(text.split()) >= 2
+        ]
+        return words, texts
+
+    def test_no_swedish_page_shows_identifiers_slugs_or_english(self):
+        words, texts = self.forbidden_words()
+        self.assertIn("non_exclusive", words)
+        self.assertIn("several companies", words)
+        self.assertIn("The collaboration is not exclusive", texts)
+        messages = english_messages()
+        word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+        problems = []
+        pages = self.pages()
+        self.assertGreater(len(pages), 60)
+        for path in pages:
+            response = self.client.get(path)
+            if response.status_code != 200:
+                problems.append(f"{path}: {response.status_code}")
+                continue
+            self.assertIn('<html lang="sv">', response.content.decode())
+            text = visible_text(response.content.decode())
+            found = set(IDENTIFIER.findall(text)) | set(word.findall(text))
+            found |= set(FORMULA_SLUG.findall(text))
+            found |= {t for t in texts if t in text}
+            found |= {m for m in messages if m in text}
+            if found:
+                problems.append(f"{path}: {sorted(found)[:6]}")
+        self.assertEqual(problems, [])
+
+    def test_english_pages_write_no_us_dates(self):
+        us_date = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+        iso_date = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+        seen_dates = 0
+        for path in self.pages():
+            response = self.client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+            self.assertIn('<html lang="en">', response.content.decode())
+            text = visible_text(response.content.decode())
+            self.assertEqual(us_date.findall(text), [], path)
+            seen_dates += len(iso_date.findall(text))
+        self.assertGreater(seen_dates, 20)
+
+    def test_the_sweep_sees_a_slug_when_there_is_one(self):
+        words, _texts = self.forbidden_words()
+        word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+        shown = visible_text(
+            "<main><p>Sällsynta diagnoser: not exclusive</p><p>2 × scalable + 1 × "
+            "several_companies</p><p>Status: awaiting_info</p><script>x_y</script></main>"
+        )
+        self.assertEqual(IDENTIFIER.findall(shown), ["several_companies", "awaiting_info"])
+        self.assertEqual(FORMULA_SLUG.findall(shown), ["× scalable", "× several_companies"])
+        self.assertIn("scalable", word.findall(shown))
+        self.assertNotIn("x_y", shown)
