@@ -36,7 +36,8 @@ class QueueTestCase(BaseTestCase):
             self.titles(sort="priority"),
             ["Hög prioritet", "Exklusivt", "Låg prioritet", "Ej bedömd"],
         )
-        self.assertEqual(self.titles()[0], "Låg prioritet")  # oldest first by default
+        self.assertEqual(self.titles()[0], "Ej bedömd")  # newest first by default
+        self.assertEqual(self.titles(sort="oldest")[0], "Låg prioritet")
 
     def test_it_filters_by_gate_outcome(self):
         self.assertEqual(sorted(self.titles(gates="passed")), ["Hög prioritet", "Låg prioritet"])

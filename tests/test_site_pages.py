@@ -171,16 +171,64 @@ class QueueListTestCase(BaseTestCase):
         html = self.client.get("/inquiries/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         self.assertRegex(html, r'<fieldset id="id_status_group"[^>]*>\s*<legend>Status</legend>')
         self.assertIn('type="checkbox" name="status" value="received"', html)
-        self.assertIn("Oldest first.", html)
+        # The queue opens newest first, and the order field says so.
+        self.assertIn("Newest first.", html)
+        self.assertRegex(html, r'<option value="newest" selected>')
+        self.assertLess(html.index("Sist in"), html.index("Först in"))
         self.assertIn(f'<td class="nowrap"><a href="/inquiries/{first.pk}/">', html)
 
         response = self.client.get(
-            "/inquiries/?sort=newest&status=received&status=triage", HTTP_ACCEPT_LANGUAGE="en"
+            "/inquiries/?sort=oldest&status=received&status=triage", HTTP_ACCEPT_LANGUAGE="en"
         )
         html = response.content.decode()
-        self.assertIn("Newest first.", html)
-        self.assertLess(html.index("Sist in"), html.index("Först in"))
+        self.assertIn("Oldest first.", html)
+        self.assertEqual([i.pk for i in response.context["page"]], [first.pk, last.pk])
+        # A filter without an order keeps the newest first.
+        response = self.client.get("/inquiries/?status=received", HTTP_ACCEPT_LANGUAGE="en")
         self.assertEqual([i.pk for i in response.context["page"]], [last.pk, first.pk])
+
+    def test_no_form_or_filter_offers_a_multi_select_list_box(self):
+        import importlib
+        import inspect
+        import pkgutil
+
+        import django_filters
+        from django import forms
+
+        import samverkan
+
+        found, seen = [], 0
+        for info in pkgutil.walk_packages(samverkan.__path__, "samverkan."):
+            if not info.name.endswith(("forms", ".filters")):
+                continue
+            module = importlib.import_module(info.name)
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if cls.__module__ != module.__name__:
+                    continue
+                if issubclass(cls, forms.BaseForm):
+                    fields = dict(cls.base_fields)
+                elif issubclass(cls, django_filters.FilterSet):
+                    fields = {n: f.field for n, f in cls.base_filters.items()}
+                else:
+                    continue
+                for field_name, field in fields.items():
+                    if getattr(field.widget, "allow_multiple_selected", False):
+                        seen += 1
+                        if not isinstance(field.widget, forms.CheckboxSelectMultiple):
+                            found.append(f"{info.name}.{name}.{field_name}")
+        self.assertGreater(seen, 5)
+        self.assertEqual(found, [])
+
+    def test_references_do_not_wrap_where_they_are_listed(self):
+        inquiry = submit_inquiry(title="Referens")
+        self.client.force_login(self.alice)
+        for path in ("/inquiries/", inquiry.get_absolute_url(), "/dashboard/"):
+            response = self.client.get(path, follow=True)
+            self.assertRegex(
+                response.content.decode(),
+                rf'class="(?:nowrap|ref)"[^>]*>(?:<a [^>]*>)?{inquiry.reference}<',
+                path,
+            )
 
     def test_a_failed_form_names_and_links_every_field_in_a_summary(self):
         response = Client().post("/inquiries/new/", {}, HTTP_ACCEPT_LANGUAGE="en")

@@ -29,10 +29,12 @@ class QueueTestCase(BaseTestCase):
         super().setUp()
         self.login(self.alice)
 
-    def test_it_lists_open_inquiries_oldest_first_with_their_age(self):
+    def test_it_lists_open_inquiries_newest_first_with_their_age(self):
         response = self.client.get("/inquiries/")
         body = response.content.decode()
-        self.assertLess(body.index("Gammal förfrågan"), body.index("Ny förfrågan"))
+        self.assertLess(body.index("Ny förfrågan"), body.index("Gammal förfrågan"))
+        oldest = self.client.get("/inquiries/?state=open&sort=oldest").content.decode()
+        self.assertLess(oldest.index("Gammal förfrågan"), oldest.index("Ny förfrågan"))
         self.assertNotIn("Återkallad förfrågan", body)
         self.assertContains(response, '<td class="num">20</td>', html=True)
 

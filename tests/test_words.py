@@ -181,8 +181,11 @@ class SwedishWordsTestCase(TestCase):
             if response.status_code != 200:
                 problems.append(f"{path}: {response.status_code}")
                 continue
-            self.assertIn('<html lang="sv">', response.content.decode())
-            text = visible_text(response.content.decode())
+            html = response.content.decode()
+            self.assertIn('<html lang="sv">', html)
+            # Choosing several is a group of checkboxes, never a list box.
+            self.assertNotRegex(html, r"<select[^>]*\smultiple", path)
+            text = visible_text(html)
             found = set(IDENTIFIER.findall(text)) | set(word.findall(text))
             found |= set(FORMULA_SLUG.findall(text))
             found |= {t for t in texts if t in text}

@@ -23,9 +23,10 @@ GATE_CHOICES = [
     ("failed", _("A gate is not met")),
     ("unassessed", _("Not assessed yet")),
 ]
+# The queue opens with the newest first: what just arrived is what needs a first answer.
 SORT_CHOICES = [
-    ("oldest", _("Oldest first")),
     ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
     ("priority", _("Highest priority first")),
 ]
 
@@ -87,6 +88,8 @@ class InquiryFilter(django_filters.FilterSet):
             return queryset.order_by(F("top_priority").desc(nulls_last=True), "created_at", "pk")
         if value == "newest":
             return queryset.order_by("-created_at", "-pk")
+        if value == "oldest":
+            return queryset.order_by("created_at", "pk")
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

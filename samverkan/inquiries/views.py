@@ -113,10 +113,13 @@ def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
         .prefetch_related(
             Prefetch("routings", queryset=Routing.objects.select_related("committee"))
         )
-        .order_by("created_at", "pk")
+        .order_by("-created_at", "-pk")
     )
-    # Coordinators work the open queue; everyone else first sees all they may see.
-    default = {"state": "open"} if request.user.is_coordinator else {}
+    # Coordinators work the open queue; everyone else first sees all they may see. Newest
+    # first, said in the order field so it can be changed.
+    default = {"sort": "newest"}
+    if request.user.is_coordinator:
+        default["state"] = "open"
     filterset = InquiryFilter(request.GET or default, queryset=queryset)
     fmt = requested_format(request)
     if fmt:
