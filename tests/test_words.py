@@ -58,6 +58,56 @@ class _VisibleText(HTMLParser):
             self.parts.append(data)
 
 
+class _Tables(HTMLParser):
+    """Each table's parent element, and every id on the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict[str, str | None]] = []
+        self.parents: list[dict[str, str | None]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if tag == "table":
+            self.parents.append(self.stack[-1] if self.stack else {})
+        if tag not in _VisibleText.VOID:
+            self.stack.append({"tag": tag, **found})
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop()["tag"] != tag:
+            pass
+
+
+def table_problems(html: str) -> list[str]:
+    """Every table sits in a labelled region that scrolls by itself, written in the page."""
+    parser = _Tables()
+    parser.feed(html)
+    problems, labels = [], []
+    for parent in parser.parents:
+        label = str(parent.get("aria-labelledby") or "")
+        if (
+            parent.get("tag") != "div"
+            or "table-scroll" not in str(parent.get("class") or "").split()
+            or parent.get("role") != "region"
+            or parent.get("tabindex") != "0"
+            or not label
+        ):
+            problems.append(f"table in {parent}")
+        elif not all(part in parser.ids for part in label.split()):
+            problems.append(f"region labelled by missing ids {label}")
+        labels.append(label)
+    if len(set(labels)) != len(labels):
+        problems.append(f"regions with the same label: {sorted(labels)}")
+    named = {part for label in labels for part in label.split()}
+    twice = sorted(i for i in named if parser.ids.count(i) > 1)
+    if twice:
+        problems.append(f"ids naming a region used twice: {twice}")
+    return problems
+
+
 def visible_text(html: str) -> str:
     parser = _VisibleText()
     parser.feed(html)
@@ -173,7 +223,8 @@ class SwedishWordsTestCase(TestCase):
         self.assertIn("The collaboration is not exclusive", texts)
         messages = english_messages()
         word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
-        problems = []
+        problems: list[str] = []
+        tables = 0
         pages = self.pages()
         self.assertGreater(len(pages), 60)
         for path in pages:
@@ -185,6 +236,8 @@ class SwedishWordsTestCase(TestCase):
             self.assertIn('<html lang="sv">', html)
             # Choosing several is a group of checkboxes, never a list box.
             self.assertNotRegex(html, r"<select[^>]*\smultiple", path)
+            tables += html.count("<table")
+            problems += [f"{path}: {p}" for p in table_problems(html)]
             text = visible_text(html)
             found = set(IDENTIFIER.findall(text)) | set(word.findall(text))
             found |= set(FORMULA_SLUG.findall(text))
@@ -193,6 +246,7 @@ class SwedishWordsTestCase(TestCase):
             if found:
                 problems.append(f"{path}: {sorted(found)[:6]}")
         self.assertEqual(problems, [])
+        self.assertGreater(tables, 50)
 
     def test_english_pages_write_no_us_dates(self):
         us_date = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
@@ -217,3 +271,15 @@ class SwedishWordsTestCase(TestCase):
         self.assertEqual(FORMULA_SLUG.findall(shown), ["× scalable", "× several_companies"])
         self.assertIn("scalable", word.findall(shown))
         self.assertNotIn("x_y", shown)
+
+    def test_the_sweep_sees_a_table_outside_its_region(self):
+        self.assertEqual(
+            table_problems(
+                '<div class="table-scroll" role="region" aria-labelledby="c" tabindex="0">'
+                '<table><caption id="c">A</caption></table></div>'
+            ),
+            [],
+        )
+        self.assertEqual(len(table_problems("<main><table></table></main>")), 1)
+        unnamed = '<div class="table-scroll" role="region" aria-labelledby="x" tabindex="0">'
+        self.assertEqual(len(table_problems(unnamed + "<table></table></div>")), 1)
