@@ -2,10 +2,15 @@
 the number of cases, the change against the period before, and a small chart, each linking
 to the effect's full section."""
 
+import datetime
+import json
 import re
+
+from django.utils import timezone
 
 from samverkan.effects.indicators import Effect
 from samverkan.test import BaseTestCase, submit_inquiry
+from tests.test_effects import at, company, inquiry
 
 
 class OverviewTestCase(BaseTestCase):
@@ -53,3 +58,44 @@ class OverviewTestCase(BaseTestCase):
         for figure in re.findall(r'<p class="overview-figure">(.*?)</p>', overview.group(0), re.S):
             if "%" in figure:
                 self.assertRegex(figure, r"\d+ of \d+")
+
+
+class FewCasesTestCase(BaseTestCase):
+    """A share over two inquiries is 50 % or 100 % by one case: the full section says n."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        year = timezone.localdate().year - 1
+        org = company("Fåtal AB")
+        inquiry(org, at(year, 2, 2), answered=at(year, 2, 3))  # in time
+        inquiry(org, at(year, 2, 3), answered=at(year, 3, 20))  # late
+        cls.query = {
+            "date_from": datetime.date(year, 1, 1).isoformat(),
+            "date_to": datetime.date(year, 12, 31).isoformat(),
+            "interval": "quarter",
+        }
+
+    def test_a_share_on_few_cases_shows_its_n_in_the_table_and_the_chart(self):
+        self.client.force_login(self.alice)
+        response = self.client.get("/effects/", self.query)
+        html = response.content.decode()
+        section = re.search(
+            r'<article[^>]*id="indicator-answered_in_time".*?</article>', html, re.S
+        )
+        assert section is not None
+        self.assertIn('<td class="num">50,0 % (n = 2)</td>', section.group(0))
+        self.assertIn("n är antalet fall som en andel bygger på", section.group(0))
+        # A quarter with nothing due has no share, and says no n.
+        self.assertNotIn("– (n = 0)", section.group(0))
+        chart = re.search(
+            r'<script id="chart-data-answered_in_time" type="application/json">(.*?)</script>',
+            section.group(0),
+            re.S,
+        )
+        assert chart is not None
+        notes = json.loads(chart.group(1))["series"][0]["notes"]
+        self.assertIn("n = 2", notes)
+        self.assertEqual(notes.count(""), len(notes) - 1)
+        english = self.client.get("/effects/", self.query, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(english, '<td class="num">50.0 % (n = 2)</td>', html=True)

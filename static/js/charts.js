@@ -16,15 +16,25 @@
     return spec.series.map(function (series, i) {
       var colour = PALETTE[i % PALETTE.length];
       var trace = { name: series.name, x: spec.x, y: series.values };
+      // A share built on few cases carries its n beside it ("n = 2").
+      var notes = series.notes || [];
+      var noted = notes.some(function (note) { return note; });
       if (spec.type === "line") {
         trace.type = "scatter";
-        trace.mode = "lines+markers";
+        trace.mode = noted ? "lines+markers+text" : "lines+markers";
         trace.connectgaps = false;
         trace.line = { color: colour, width: 3 };
         trace.marker = { color: colour, size: 7 };
+        trace.textposition = "top center";
       } else {
         trace.type = "bar";
         trace.marker = { color: colour };
+        trace.textposition = "outside";
+      }
+      if (noted) {
+        trace.text = notes;
+        trace.textfont = { size: 11, color: "#1c2430" };
+        trace.cliponaxis = false;
       }
       return trace;
     });
@@ -50,7 +60,31 @@
     return top;
   }
 
-  function layout(spec, count) {
+  // The periods along the bottom, level and readable: only as many labels as the chart's
+  // width has room for (the latest period always among them), so none overlaps another.
+  var LABEL_ROOM = 84;  // px for one period label and the gap beside it
+
+  function xaxis(labels, width) {
+    var axis = {
+      type: "category",
+      automargin: true,
+      tickangle: 0,
+      tickfont: { color: "#1c2430", size: 12 }
+    };
+    var room = Math.max(2, Math.floor((width - 80) / LABEL_ROOM));
+    if (labels.length > room) {
+      var step = Math.ceil(labels.length / room);
+      var shown = labels.filter(function (_label, i) {
+        return (labels.length - 1 - i) % step === 0;
+      });
+      axis.tickmode = "array";
+      axis.tickvals = shown;
+      axis.ticktext = shown;
+    }
+    return axis;
+  }
+
+  function layout(spec, count, width) {
     var yaxis = {
       title: { text: spec.yTitle },
       rangemode: "tozero",
@@ -71,11 +105,12 @@
     }
     return {
       barmode: spec.stacked ? "stack" : "group",
-      height: 300,
-      margin: { l: 60, r: 10, t: 10, b: 40 },
+      height: 320,
+      margin: { l: 60, r: 10, t: count > 1 ? 40 : 24, b: 40 },
       showlegend: count > 1,
-      legend: { orientation: "h", y: -0.2 },
-      xaxis: { type: "category", automargin: true, tickfont: { color: "#1c2430" } },
+      // Above the plot, where the period labels below cannot run into it.
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+      xaxis: xaxis(spec.x, width),
       yaxis: yaxis,
       separators: spec.separators || ".,",
       font: { family: "system-ui, sans-serif", color: "#1c2430", size: 13 },
@@ -91,7 +126,7 @@
     }
     var spec = JSON.parse(source.textContent);
     var data = traces(spec);
-    window.Plotly.newPlot(element, data, layout(spec, data.length), {
+    window.Plotly.newPlot(element, data, layout(spec, data.length, element.clientWidth || 600), {
       staticPlot: true,
       displayModeBar: false,
       responsive: true

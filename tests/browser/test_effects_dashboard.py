@@ -107,3 +107,52 @@ def test_a_report_is_prepared_by_the_worker_while_the_page_follows_it(
         download_link.click()
     assert download.value.suggested_filename.endswith("-en.xlsx")
     assert_accessible(page)
+
+
+OVERLAPS = """(chart) => {
+  const boxes = (selector) => [...chart.querySelectorAll(selector)]
+    .map((el) => el.getBoundingClientRect())
+    .filter((box) => box.width > 0 && box.height > 0);
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const found = [];
+  for (const axis of ['.xtick text', '.ytick text']) {
+    const ticks = boxes(axis);
+    for (let i = 0; i < ticks.length; i += 1) {
+      for (let j = i + 1; j < ticks.length; j += 1) {
+        if (meet(ticks[i], ticks[j])) found.push(axis + ' ' + i + '/' + j);
+      }
+    }
+  }
+  const legend = boxes('.legend .traces text');
+  for (const tick of boxes('.xtick text')) {
+    if (legend.some((box) => meet(box, tick))) found.push('legend over a period label');
+  }
+  return {found, ticks: boxes('.xtick text').length};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_axis_labels_never_overlap_and_few_cases_show_their_n(
+    page: Page, personas: Personas, width: int
+) -> None:
+    some_effects(personas)
+    log_in(page, "alice")
+    page.set_viewport_size({"width": width, "height": 900})
+    # Four years by quarter: sixteen periods along the bottom of every chart.
+    year = timezone.localdate().year
+    visit(page, f"/effects/?date_from={year - 3}-01-01&date_to={year}-12-31&interval=quarter")
+    expect_charts_drawn(page)
+    charts = page.locator("main [data-chart]")
+    most_ticks = 0
+    for index in range(charts.count()):
+        facts = charts.nth(index).evaluate(OVERLAPS)
+        assert facts["found"] == [], f"chart {index}: {facts['found']}"
+        most_ticks = max(most_ticks, facts["ticks"])
+    assert most_ticks >= 2
+    # The share answered in time rests on a handful of inquiries: the table and the chart
+    # say on how many.
+    section = page.locator("#indicator-answered_in_time")
+    expect(section.locator("td", has_text=re.compile(r"% \(n = \d\)")).first).to_be_visible()
+    expect(section.locator(".table-note", has_text="n är antalet fall")).to_be_visible()
+    assert section.locator("[data-chart] svg text", has_text=re.compile(r"n = \d")).count() >= 1

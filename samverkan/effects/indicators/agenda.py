@@ -93,7 +93,7 @@ class SeveralCompanies(Indicator):
             for i, b in enumerate(buckets)
         ]
         columns = [
-            Column(gettext("Share"), PERCENT),
+            Column(gettext("Share"), PERCENT, base=(2,)),
             Column(gettext("Several companies"), chart=False),
             Column(gettext("Active"), chart=False),
         ]

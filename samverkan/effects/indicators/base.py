@@ -150,12 +150,18 @@ def trunc(expression: "str | Combinable", interval: str, **kwargs: Any) -> Any:
 # --- What the indicators answer with ------------------------------------------------------
 
 
+# A share built on fewer cases than this swings with each one: it is shown with its n.
+FEW_CASES = 10
+
+
 @dataclass
 class Column:
     label: str
     unit: str = COUNT
     currency: str = ""
     chart: bool = True  # drawn in the chart, not only listed in the table
+    # For a share: the columns whose sum is the number of cases it is built on.
+    base: tuple[int, ...] = ()
 
 
 @dataclass
@@ -175,17 +181,44 @@ class Table:
 
     @property
     def formatted_rows(self) -> list[tuple[str, list[str]]]:
-        """The rows as people read them, in the active language."""
-        return [
-            (
-                row.label,
-                [
-                    format_value(value, column.unit, column.currency)
-                    for value, column in zip(row.values, self.columns, strict=True)
-                ],
-            )
+        """The rows as people read them, in the active language; a share built on few
+        cases says on how many."""
+        formatted = []
+        for row in self.rows:
+            cells = []
+            for index, (value, column) in enumerate(zip(row.values, self.columns, strict=True)):
+                cell = format_value(value, column.unit, column.currency)
+                cases = self.cases(row, index)
+                if value is not None and cases is not None and cases < FEW_CASES:
+                    cell = gettext("%(share)s (n = %(n)s)") % {"share": cell, "n": cases}
+                cells.append(cell)
+            formatted.append((row.label, cells))
+        return formatted
+
+    def cases(self, row: Row, index: int) -> int | None:
+        """The number of cases the row's share in that column is built on, if it says."""
+        base = self.columns[index].base
+        if not base:
+            return None
+        return sum(int(row.values[i] or 0) for i in base)
+
+    @property
+    def few_cases_note(self) -> str:
+        if not self.few_cases:
+            return ""
+        return gettext(
+            "n is the number of cases a share is built on, shown when there are fewer than "
+            "%(n)s: such a share moves a lot with each case."
+        ) % {"n": FEW_CASES}
+
+    @property
+    def few_cases(self) -> bool:
+        """Whether some share of the table is built on few cases."""
+        return any(
+            value is not None and (n := self.cases(row, i)) is not None and n < FEW_CASES
             for row in self.rows
-        ]
+            for i, value in enumerate(row.values)
+        )
 
 
 @dataclass
@@ -251,10 +284,19 @@ class Result:
                 {
                     "name": str(self.series.columns[i].label),
                     "values": [_plain(row.values[i]) for row in self.series.rows],
+                    # Shown beside the points built on few cases: "n = 2".
+                    "notes": [_few(self.series, row, i) for row in self.series.rows],
                 }
                 for i in columns
             ],
         }
+
+
+def _few(table: Table, row: Row, index: int) -> str:
+    cases = table.cases(row, index)
+    if row.values[index] is None or cases is None or cases >= FEW_CASES:
+        return ""
+    return gettext("n = %(n)s") % {"n": cases}
 
 
 UNIT_TITLES = {COUNT: _("Number"), PERCENT: _("Per cent"), DAYS: _("Days"), MONEY: _("Amount")}

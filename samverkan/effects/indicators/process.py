@@ -127,7 +127,7 @@ class AnsweredInTime(Indicator):
                 totals[name] += row[name]
         due = totals["in_time"] + totals["late"] + totals["overdue"]
         columns = [
-            Column(gettext("Share in time"), PERCENT),
+            Column(gettext("Share in time"), PERCENT, base=(2,)),
             Column(gettext("In time"), chart=False),
             Column(gettext("Due"), chart=False),
             Column(gettext("Not yet due"), chart=False),
@@ -359,7 +359,7 @@ class FollowUpsOnTime(Indicator):
                 totals[name] += row[name]
         whole = sum(totals.values())
         columns = [
-            Column(gettext("Share on time"), PERCENT),
+            Column(gettext("Share on time"), PERCENT, base=(1, 2, 3)),
             Column(gettext("On time"), chart=False),
             Column(gettext("Late"), chart=False),
             Column(gettext("Not held"), chart=False),
