@@ -59,18 +59,24 @@ class _VisibleText(HTMLParser):
 
 
 class _Tables(HTMLParser):
-    """Each table's parent element, and every id on the page."""
+    """Each table's parent element, the named regions, and the text of every id."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stack: list[dict[str, str | None]] = []
         self.parents: list[dict[str, str | None]] = []
         self.ids: list[str] = []
+        self.texts: dict[str, str] = {}
+        self.regions: list[str] = []  # aria-labelledby of every region landmark
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if found.get("id"):
             self.ids.append(str(found["id"]))
+            self.texts.setdefault(str(found["id"]), "")
+        labelled = found.get("aria-labelledby")
+        if labelled and (tag == "section" or found.get("role") == "region"):
+            self.regions.append(str(labelled))
         if tag == "table":
             self.parents.append(self.stack[-1] if self.stack else {})
         if tag not in _VisibleText.VOID:
@@ -79,6 +85,14 @@ class _Tables(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         while self.stack and self.stack.pop()["tag"] != tag:
             pass
+
+    def handle_data(self, data: str) -> None:
+        for element in self.stack:
+            if element.get("id"):
+                self.texts[str(element["id"])] += data
+
+    def name(self, labelled_by: str) -> str:
+        return " ".join(" ".join(self.texts.get(i, "") for i in labelled_by.split()).split())
 
 
 def table_problems(html: str) -> list[str]:
@@ -101,6 +115,12 @@ def table_problems(html: str) -> list[str]:
         labels.append(label)
     if len(set(labels)) != len(labels):
         problems.append(f"regions with the same label: {sorted(labels)}")
+    # Regions are landmarks: no two may share a name (a table's caption repeating its
+    # section's heading would).
+    names = [parser.name(label) for label in parser.regions]
+    same = sorted({name for name in names if names.count(name) > 1})
+    if same:
+        problems.append(f"regions with the same name: {same}")
     named = {part for label in labels for part in label.split()}
     twice = sorted(i for i in named if parser.ids.count(i) > 1)
     if twice:
@@ -217,6 +237,7 @@ class SwedishWordsTestCase(TestCase):
         return words, texts
 
     def test_no_swedish_page_shows_identifiers_slugs_or_english(self):
+        self.maxDiff = None
         words, texts = self.forbidden_words()
         self.assertIn("non_exclusive", words)
         self.assertIn("several companies", words)
@@ -283,3 +304,9 @@ class SwedishWordsTestCase(TestCase):
         self.assertEqual(len(table_problems("<main><table></table></main>")), 1)
         unnamed = '<div class="table-scroll" role="region" aria-labelledby="x" tabindex="0">'
         self.assertEqual(len(table_problems(unnamed + "<table></table></div>")), 1)
+        twice = (
+            '<section aria-labelledby="h"><h2 id="h">Parter</h2>'
+            '<div class="table-scroll" role="region" aria-labelledby="c" tabindex="0">'
+            '<table><caption id="c">Parter</caption></table></div></section>'
+        )
+        self.assertEqual(table_problems(twice), ["regions with the same name: ['Parter']"])
