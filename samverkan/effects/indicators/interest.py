@@ -15,7 +15,6 @@ from samverkan.orgs.models import Organisation
 
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -34,7 +33,6 @@ class InquiriesReceived(Indicator):
     id = "inquiries_received"
     name = _("Inquiries received")
     short_name = _("Inquiries received")
-    effect = Effect.INTEREST
     definition = _(
         "The number of collaboration inquiries that arrived through the central entry "
         "point in the period, counted by the day they arrived (Swedish time). With a "
@@ -89,7 +87,6 @@ class NewCompanies(Indicator):
     id = "new_companies"
     name = _("Companies engaged for the first time")
     short_name = _("New companies")
-    effect = Effect.INTEREST
     definition = _(
         "Companies whose first engagement with the infrastructure falls in the period: the day "
         "their first inquiry arrived or the day the first collaboration they are a company "
