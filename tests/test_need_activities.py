@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from samverkan.accounts.models import Role, User
@@ -252,7 +254,10 @@ class CentreMembershipTestCase(ActivityTestCase):
         self.assertTrue(self.syd.history.exists())
 
 
-class NeedPageTestCase(ActivityTestCase):
+class LinkedNeedTestCase(ActivityTestCase):
+    """The rare-diseases need answered by a routed inquiry, a collaboration of the committee
+    and a collaboration in the public register."""
+
     inquiry: Inquiry
     open_collaboration: Collaboration
     public_collaboration: Collaboration
@@ -269,6 +274,8 @@ class NeedPageTestCase(ActivityTestCase):
         enter_register(cls.public_collaboration)
         publish_due_entries(timezone.localdate() + datetime.timedelta(days=365))
 
+
+class NeedPageTestCase(LinkedNeedTestCase):
     def test_anonymous_visitors_see_the_state_the_counts_and_the_public_entries_only(self):
         response = self.client_for(None).get(self.rare_need.get_absolute_url())
         self.assertContains(response, "Under arbete")
@@ -292,6 +299,24 @@ class NeedPageTestCase(ActivityTestCase):
         response = self.client_for(self.oscar).get(self.rare_need.get_absolute_url())
         self.assertNotContains(response, "Internt samarbete")
         self.assertNotContains(response, self.inquiry.reference)
+
+    def test_the_page_costs_the_same_whatever_the_number_of_links(self):
+        client = self.client_for(self.alice)
+        url = self.rare_need.get_absolute_url()
+        client.get(url)
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for i in range(4):
+            inquiry = self.routed(title=f"Fler {i}", contact_email=f"fler{i}@acme.example")
+            Inquiry.objects.filter(pk=inquiry.pk).update(need=self.rare_need)
+            collaboration = self.collaboration(f"Fler {i}", committees=[self.rare])
+            actions.do_link_collaboration(self.rare_need, self.alice, collaboration)
+            enter_register(collaboration)
+        publish_due_entries(timezone.localdate() + datetime.timedelta(days=365))
+        with self.assertNumQueries(len(few.captured_queries)):
+            response = client.get(url)
+        self.assertEqual(len(response.context["collaborations"]), 6)
+        self.assertEqual(len(response.context["inquiries"]), 5)
 
     def test_linking_and_unlinking_on_the_page(self):
         other = self.collaboration("Tredje samarbetet", committees=[self.rare])
@@ -357,7 +382,7 @@ class NeedPageTestCase(ActivityTestCase):
         self.assertContains(page, "Behov per regionalt center")
 
 
-class NeedApiTestCase(NeedPageTestCase):
+class NeedApiTestCase(LinkedNeedTestCase):
     def get(self, user: User | None, path: str) -> Any:
         return self.client_for(user).get(f"/api/v1{path}")
 
@@ -435,7 +460,7 @@ class NeedApiTestCase(NeedPageTestCase):
         self.assertEqual(data["centres"], ["syd"])
 
 
-class NeedAdminTestCase(NeedPageTestCase):
+class NeedAdminTestCase(LinkedNeedTestCase):
     def test_the_admin_marks_needs_met_through_the_action_and_lists_the_links(self):
         client = self.client_for(self.erin)
         listing = client.get("/admin/needs/need/")
