@@ -78,3 +78,24 @@ class DemoRulesTestCase(TestCase):
 
     def test_parties_without_an_account_have_links_waiting(self):
         self.assertTrue(PartyRequest.objects.filter(answered_at__isnull=True).exists())
+
+    def test_needs_are_shown_in_every_state_and_a_centre_takes_part(self):
+        from samverkan.needs.models import Need
+
+        states = {need.state for need in Need.objects.with_state()}
+        self.assertEqual(states - {"draft"}, {"open", "addressed", "met", "closed"})
+        met = Need.objects.get(status=Need.Status.MET)
+        self.assertIsNotNone(met.met_by)
+        self.assertTrue(met.collaborations.exists())
+        # A centre member wrote the centre's own need, answered by a collaboration that the
+        # centre now takes part in and the member sees.
+        centre_need = Need.objects.get(centre__isnull=False)
+        member = centre_need.created_by
+        self.assertEqual(member.username, "centre")
+        self.assertEqual(member.centre_ids(), [centre_need.centre_id])
+        collaboration = centre_need.collaborations.get()
+        self.assertIn(centre_need.centre, collaboration.centres.all())
+        self.assertIn(collaboration, Collaboration.objects.visible_to(member))
+        self.assertEqual(centre_need.state, "addressed")
+        # An inquiry answers a need, too.
+        self.assertTrue(Need.objects.filter(inquiries__isnull=False).exists())

@@ -530,20 +530,49 @@ class IndicatorTestCase(BaseTestCase):
         total = Committee.objects.count()
         self.assertEqual(total, 15)
         result = self.compute("needs_coverage")
-        self.assertEqual(figures(result), [Decimal("13.3")])  # rare, informatics: 2 of 15
+        # rare, informatics: 2 of 15; none of their 3 needs has an activity yet
+        self.assertEqual(figures(result), [Decimal("13.3"), Decimal("0.0")])
         self.assertEqual(
             series(result),
             [[Decimal("6.7"), 1], [Decimal("13.3"), 2], [Decimal("13.3"), 2], [Decimal("13.3"), 2]],
         )
         per_committee = table(result, "by_committee")
-        self.assertEqual(per_committee[self.informatics.name], [2])
-        self.assertEqual(per_committee[Committee.objects.get(slug="haematology").name], [0])
+        self.assertEqual(per_committee[self.informatics.name], [2, 0])
+        self.assertEqual(per_committee[Committee.objects.get(slug="haematology").name], [0, 0])
+
+    def test_it_counts_the_needs_that_led_to_an_activity_in_the_period(self):
+        from samverkan.collaborations.models import CollaborationNeed
+
+        rare_need, *informatics_needs = Need.objects.filter(
+            committee__in=[self.rare, self.informatics], status=Need.Status.PUBLISHED
+        ).order_by("published_at")
+        # An inquiry in 2025 answers the rare need; a declined one is no activity.
+        self.i5.need = rare_need
+        self.i5.save(update_fields=["need"])
+        self.i2.need = informatics_needs[0]
+        self.i2.save(update_fields=["need"])
+        # A collaboration linked to the other informatics need only after the period.
+        CollaborationNeed.objects.create(
+            collaboration=self.c3, need=informatics_needs[1], linked_at=at(2026, 1, 5)
+        )
+        result = self.compute("needs_coverage")
+        self.assertEqual(figures(result)[1], Decimal("33.3"))  # 1 of 3
+        self.assertEqual(result.figures[1].detail, "1 av 3 publicerade eller uppfyllda behov")
+        per_committee = table(result, "by_committee")
+        self.assertEqual(per_committee[self.rare.name], [1, 1])
+        self.assertEqual(per_committee[self.informatics.name], [2, 0])
+        # Measured over 2026 too, the collaboration counts; a need marked met still counts.
+        Need.objects.filter(pk=rare_need.pk).update(status=Need.Status.MET)
+        later = self.compute("needs_coverage", period=(datetime.date(2025, 1, 1), TODAY))
+        self.assertEqual(table(later, "by_committee")[self.informatics.name], [2, 1])
+        self.assertEqual(table(later, "by_committee")[self.rare.name], [1, 1])
 
     def test_it_measures_coverage_by_kind_and_for_one_committee(self):
         by_kind = self.compute("needs_coverage", kind="research")
         self.assertEqual(series(by_kind)[1:3], [[Decimal("0.0"), 0], [Decimal("6.7"), 1]])
         self.assertEqual(
-            figures(self.compute("needs_coverage", committee=self.rare)), [Decimal("100.0")]
+            figures(self.compute("needs_coverage", committee=self.rare)),
+            [Decimal("100.0"), Decimal("0.0")],
         )
 
     def test_it_counts_companies_engaged_for_the_first_time(self):

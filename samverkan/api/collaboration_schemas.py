@@ -103,7 +103,12 @@ class CollaborationDetailOut(CollaborationOut):
     non_exclusivity_note: str
     inquiry: str | None = Field(None, description="The reference of the inquiry it came from")
     parties: list[PartyOut]  # type: ignore[assignment]
-    centres: list[str]
+    centres: list[str] = Field(
+        ..., description="Identifiers of the regional centres taking part in it"
+    )
+    needs: list[int] = Field(
+        ..., description="Ids of the committees' and centres' needs it answers"
+    )
     goals: list[int]
     allowed_transitions: list[str]
     start_blockers: list[str] = Field(
@@ -140,6 +145,10 @@ class CollaborationDetailOut(CollaborationOut):
     @staticmethod
     def resolve_centres(obj: Any) -> list[str]:
         return [g.slug for g in obj.centres.all()]
+
+    @staticmethod
+    def resolve_needs(obj: Any) -> list[int]:
+        return [link.need_id for link in obj.need_links.all()]
 
     @staticmethod
     def resolve_goals(obj: Any) -> list[int]:

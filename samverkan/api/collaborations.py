@@ -107,7 +107,7 @@ def _get(request: ApiRequest, collaboration_id: int) -> Collaboration:
 
 def _get_detail(request: ApiRequest, collaboration_id: int) -> Collaboration:
     return get_object_or_404(
-        _visible(request).prefetch_related("centres", "goals"), pk=collaboration_id
+        _visible(request).prefetch_related("centres", "goals", "need_links"), pk=collaboration_id
     )
 
 

@@ -148,7 +148,15 @@ def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
         resources=inquiry.resources_offered,
         contact=inquiry.contact,
     )
+    _inherit_need(collaboration, actor)
     return collaboration
+
+
+def _inherit_need(collaboration: Collaboration, actor: User) -> None:
+    """A collaboration made from an inquiry that answered a need answers that need too."""
+    from samverkan.needs.actions import link_from_inquiry
+
+    link_from_inquiry(collaboration, actor)
 
 
 @transaction.atomic

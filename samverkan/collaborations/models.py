@@ -17,6 +17,7 @@ from samverkan.inquiries.models import Gate
 from .querysets import CollaborationQuerySet, FollowUpQuerySet
 
 if TYPE_CHECKING:
+    from samverkan.needs.models import Need
     from samverkan.orgs.models import Organisation
 
 
@@ -84,6 +85,13 @@ class Collaboration(TimeStampedModel, VersionedModel):
     goals = models.ManyToManyField(
         "strategy.Goal",
         verbose_name=_("goals served"),
+        blank=True,
+        related_name="collaborations",
+    )
+    needs: "models.ManyToManyField[Need, CollaborationNeed]" = models.ManyToManyField(
+        "needs.Need",
+        verbose_name=_("needs answered"),
+        through="CollaborationNeed",
         blank=True,
         related_name="collaborations",
     )
@@ -235,6 +243,46 @@ class CollaborationGateAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gate_id}: {self.passed}"
+
+
+class CollaborationNeed(models.Model):
+    """A committee's or centre's need that the collaboration answers: inherited from the
+    inquiry that answered the need, or linked by a coordinator or the need's owners
+    (`needs.actions.do_link_collaboration`), by whom and when."""
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="need_links"
+    )
+    need = models.ForeignKey(
+        "needs.Need",
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="collaboration_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("linked"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("need answered")
+        verbose_name_plural = _("needs answered")
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "need"], name="unique_collaboration_need"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration_id} → {self.need_id}"
 
 
 class CollaborationParty(models.Model):

@@ -22,6 +22,7 @@ from samverkan.core.exports import Column, export_links, export_response, reques
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
+from samverkan.needs.models import Need
 
 from . import actions, links
 from .access import company_organisation_id, get_collaboration_for_user
@@ -235,6 +236,15 @@ def create(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _answered_needs(user: User, collaboration: Collaboration) -> list[Any]:
+    """The committees' and centres' needs the collaboration answers that the user may see."""
+    return list(
+        Need.objects.visible_to(user)
+        .filter(collaboration_links__collaboration=collaboration)
+        .order_by("title", "pk")
+    )
+
+
 @role_required(*ALL_ROLES)
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -255,6 +265,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
         "centres": collaboration.centres.all(),
+        "needs": _answered_needs(user, collaboration),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
         "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),
