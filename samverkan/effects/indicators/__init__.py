@@ -42,7 +42,7 @@ from .base import (
     trunc,
 )
 from .funding import FundingApplications
-from .interest import InquiriesReceived, NewCompanies
+from .interest import InquiriesReceived, NewCompanies, RepeatCompanies
 from .learning import KnowledgeExchange, knowledge_exchange_provider
 from .process import (
     CALENDAR_DAYS_ALLOWED,
@@ -64,6 +64,7 @@ INDICATORS: list[Indicator] = [
     FollowUpsOnTime(),
     InquiriesReceived(),
     NewCompanies(),
+    RepeatCompanies(),
     FundingApplications(),
     Collaborations(),
     KnowledgeExchange(),
@@ -121,6 +122,7 @@ __all__ = [
     "MedianDaysToFirstAnswer",
     "NeedsCoverage",
     "NewCompanies",
+    "RepeatCompanies",
     "Result",
     "Row",
     "Scope",
