@@ -192,7 +192,9 @@ def enter_register(collaboration: Collaboration) -> RegisterEntry:
             {"entry": entry, "days": days, "site_url": settings.SITE_URL},
             settings.LANGUAGE_CODE,
         )
-    request_from_parties(collaboration, PartyRequestPurpose.CONFIRM_REGISTER)
+    # The party users above check the preview signed in; the contact persons without an
+    # account get their personal link.
+    request_from_parties(collaboration, PartyRequestPurpose.CONFIRM_REGISTER, without_account=True)
     return entry
 
 
