@@ -579,7 +579,7 @@ class IndicatorTestCase(BaseTestCase):
         self.assertEqual(series(result), [[2, Decimal("40.0"), 5]])
         self.assertEqual(
             table(result, "by_collaborations"),
-            {"En": [3], "Två": [1], "Tre eller fyra": [1], "Fem eller fler": [0]},
+            {"Ett": [3], "Två": [1], "Tre eller fyra": [1], "Fem eller fler": [0]},
         )
         # Before the collaborations of 2025, only B's "Old" and E's c1 had started.
         year_2024 = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
