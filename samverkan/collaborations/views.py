@@ -365,7 +365,13 @@ def follow_up_ask(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRes
             % {"n": len(sent)},
         )
     else:
-        messages.error(request, _("No party outside the infrastructure has a contact person."))
+        messages.error(
+            request,
+            _(
+                "No party outside the infrastructure has a contact person without an account; "
+                "those who sign in answer on this page."
+            ),
+        )
     return redirect(follow_up)
 
 
