@@ -31,6 +31,7 @@ from samverkan.collaborations.models import (
     Collaboration,
     CollaborationParty,
     FollowUp,
+    Funder,
     FundingApplication,
 )
 from samverkan.effects import actions
@@ -42,7 +43,7 @@ from samverkan.effects.indicators import (
     Scope,
     get_indicator,
 )
-from samverkan.effects.models import Report
+from samverkan.effects.models import ExpectedEffect, Report
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Centre, Committee, Organisation
@@ -137,7 +138,8 @@ def funding(
 ) -> FundingApplication:
     return FundingApplication.objects.create(
         collaboration=on,
-        funder=funder,
+        funder=Funder.objects.get(slug=funder) if funder != Funder.OTHER else None,
+        funder_name="Another funder" if funder == Funder.OTHER else "",
         call="Test call",
         status=status,
         amount_applied=Decimal(applied),
@@ -634,7 +636,10 @@ class IndicatorTestCase(BaseTestCase):
 
     def test_every_indicator_names_its_effect_definition_and_a_short_sheet_title(self):
         self.assertEqual(len({i.id for i in INDICATORS}), len(INDICATORS))
-        self.assertEqual(len({i.effect for i in INDICATORS}), 6)  # each expected effect
+        # The pack names each indicator under an expected effect, and only indicators
+        # that exist.
+        named = {i for e in ExpectedEffect.objects.all() for i in e.indicators}
+        self.assertEqual(named, {i.id for i in INDICATORS})
         for indicator in INDICATORS:
             self.assertGreater(len(str(indicator.definition)), 80, indicator.id)
             self.assertLessEqual(len(str(indicator.short_name)), 31, indicator.id)
@@ -834,9 +839,9 @@ class DashboardTestCase(BaseTestCase):
 
 
 # Session and user (2), the infrastructure (1), the committee and centre choices (2), the
-# cache's generation (1), the indicators (21; one more once a knowledge-exchange provider is
-# set).
-EXPECTED_DASHBOARD_QUERIES = 27
+# cache's generation (1), the pack's expected effects (1), the answer target (1), the
+# indicators (21; one more once a knowledge-exchange provider is set).
+EXPECTED_DASHBOARD_QUERIES = 29
 # Session and user, the infrastructure, the choices, the generation.
 EXPECTED_CACHED_QUERIES = 6
 
@@ -1075,7 +1080,7 @@ class ReportWorkerTestCase(TransactionTestCase):
         money = values("Joint funding applications")
         self.assertEqual(money["Money granted (SEK)"][:2], [1234567, "SEK"])
         self.assertEqual(money["SEK"][:2], [2000000, 1234567])
-        answered = values("Answered in 10 working days")
+        answered = values("Answered in target time")
         self.assertAlmostEqual(answered["Answered within 10 working days"][0], 2 / 3, places=3)
         self.assertIn("No data yet", values("Knowledge exchange"))
         self.assertTrue(workbook["Inquiries received"]._charts)  # a chart of the series
@@ -1119,3 +1124,13 @@ class ReportWorkerTestCase(TransactionTestCase):
         self.assertContains(
             self.client.get(f"/effects/reports/{report.pk}/"), "could not be prepared"
         )
+
+
+def test_working_days_become_calendar_days_by_the_weekday_of_arrival():
+    from samverkan.effects.indicators import calendar_days_allowed
+
+    # Ten working days: the same weekday two weeks later; from a weekend, that Friday.
+    assert [calendar_days_allowed(10, day) for day in range(1, 8)] == [14] * 5 + [13, 12]
+    # One working day: Friday's answer is due on Monday, the weekend's on Monday too.
+    assert [calendar_days_allowed(1, day) for day in range(1, 8)] == [1, 1, 1, 1, 3, 2, 1]
+    assert calendar_days_allowed(15, 1) == 21

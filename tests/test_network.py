@@ -23,6 +23,7 @@ from samverkan.collaborations.models import (
     Collaboration,
     CollaborationParty,
     CommunicationActivity,
+    Funder,
     FundingApplication,
 )
 from samverkan.core.models import StaleRecordError
@@ -881,7 +882,7 @@ class MergeTestCase(NetworkTestCase):
         entry.organisations.add(dup)
         Centre.objects.first().partners.add(dup)
         funding = FundingApplication.objects.create(
-            collaboration=only_dup, funder="vinnova", call="Utlysning"
+            collaboration=only_dup, funder=Funder.objects.get(slug="vinnova"), call="Utlysning"
         )
         funding.applicants.add(dup)
         # Relations whose names this code never mentions: hidden ones (related_name="+")

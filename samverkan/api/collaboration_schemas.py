@@ -189,7 +189,7 @@ class CollaborationGatesIn(Schema):
 
 class FundingOut(Schema):
     id: int
-    funder: str
+    funder: str = Field(..., description="The funder's identifier in the reference data, or other")
     funder_name: str
     call: str
     amount_applied: Decimal
@@ -201,9 +201,17 @@ class FundingOut(Schema):
     applicants: list[OrganisationRefOut]
     version: int
 
+    @staticmethod
+    def resolve_funder(obj: Any) -> str:
+        return str(obj.funder_slug)
+
 
 class FundingIn(Schema):
-    funder: str = Field(..., description="vinnova, vr, horizon_europe or other")
+    funder: str = Field(
+        ...,
+        max_length=50,
+        description="A funder's identifier from the reference data (GET /api/v1/funders), or other",
+    )
     funder_name: str = Field("", description="Required when the funder is other")
     call: str
     amount_applied: Decimal = Field(Decimal(0), description='A decimal string, e.g. "1500000.00"')

@@ -432,7 +432,9 @@ def _funding_data(payload: FundingIn) -> actions.FundingData:
 
 
 def _funding(collaboration: Collaboration) -> QuerySet[FundingApplication]:
-    return collaboration.funding_applications.prefetch_related("applicants")
+    return collaboration.funding_applications.select_related("funder").prefetch_related(
+        "applicants"
+    )
 
 
 def _create_funding(

@@ -30,6 +30,7 @@ from .models import (
     CommunicationActivity,
     FollowUp,
     FollowUpAnswer,
+    Funder,
     FundingApplication,
     PartyRequest,
     PartyRequestPurpose,
@@ -373,7 +374,7 @@ def do_remove_party(party: CollaborationParty, actor: User) -> None:
 
 @dataclass
 class FundingData:
-    funder: str
+    funder: str  # a funder's identifier in the reference data, or Funder.OTHER
     call: str
     amount_applied: Any
     currency: str = "SEK"
@@ -398,8 +399,12 @@ def do_save_funding_application(
     errors: dict[str, list[str]] = {}
     if data.status == FundingApplication.Status.GRANTED and data.amount_granted is None:
         errors["amount_granted"] = [_("Give the amount granted.")]
-    if data.funder == FundingApplication.Funder.OTHER and not data.funder_name.strip():
-        errors["funder_name"] = [_("Name the funder.")]
+    funder = None
+    if data.funder == Funder.OTHER:
+        if not data.funder_name.strip():
+            errors["funder_name"] = [_("Name the funder.")]
+    elif (funder := Funder.objects.filter(slug=data.funder).first()) is None:
+        errors["funder"] = [_("Choose one of the funders listed, or “Other” with a name.")]
     if errors:
         raise ValidationError(errors)
     if application is None:
@@ -407,8 +412,8 @@ def do_save_funding_application(
     else:
         application = _lock(FundingApplication, application.pk, expected_version)
         _bump(application)
+    application.funder = funder
     for name in [
-        "funder",
         "funder_name",
         "call",
         "amount_applied",

@@ -18,6 +18,7 @@ from .models import (
     Collaboration,
     CollaborationParty,
     FollowUp,
+    Funder,
     FundingApplication,
     PartyRequest,
 )
@@ -284,7 +285,7 @@ class ResendForm(forms.Form):
 
 
 class FundingForm(forms.Form):
-    funder = forms.ChoiceField(label=_("Funder"), choices=FundingApplication.Funder.choices)
+    funder = forms.ChoiceField(label=_("Funder"))
     funder_name = forms.CharField(
         label=_("Funder's name"),
         max_length=200,
@@ -317,6 +318,11 @@ class FundingForm(forms.Form):
 
     def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The reference data's funders, and any other by name.
+        self.fields["funder"].choices = [  # type: ignore[attr-defined]
+            *Funder.objects.values_list("slug", "name"),
+            (Funder.OTHER, _("Other")),
+        ]
         self.fields["applicants"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             collaboration_parties__collaboration=collaboration
         ).order_by("name")
@@ -331,7 +337,7 @@ class FundingForm(forms.Form):
     def initial_for(cls, application: FundingApplication) -> dict[str, Any]:
         return {
             "version": application.version,
-            "funder": application.funder,
+            "funder": application.funder_slug,
             "funder_name": application.funder_name,
             "call": application.call,
             "applicants": list(application.applicants.all()),

@@ -252,7 +252,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if own is not None:
         agreements = agreements.filter(parties=own)
         own_answers = Q(organisation_id=own)
-    funding = collaboration.funding_applications.all()
+    funding = collaboration.funding_applications.select_related("funder")
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),

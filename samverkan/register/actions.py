@@ -93,10 +93,12 @@ def _public_values(collaboration: Collaboration) -> dict[str, Any]:
     companies = [p.organisation for p in parties if p.role == CollaborationParty.Role.COMPANY]
     funding = []
     if PublicField.FUNDING not in withheld:
-        for application in collaboration.funding_applications.order_by("pk"):
+        for application in collaboration.funding_applications.select_related("funder").order_by(
+            "pk"
+        ):
             funding.append(
                 {
-                    "funder": application.get_funder_display(),
+                    "funder": application.funder_label,
                     "call": application.call,
                     "status": application.status,
                     "currency": application.currency,

@@ -17,7 +17,6 @@ from samverkan.orgs.models import Committee
 from ..formatting import PERCENT
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -46,7 +45,6 @@ class SeveralCompanies(Indicator):
     id = "several_companies"
     name = _("Share of collaborations with several companies")
     short_name = _("Several companies")
-    effect = Effect.AGENDA
     definition = _(
         "Of the collaborations active in the period (see “Collaborations started and "
         "active”), the share with two or more companies as parties: collaborations that "
@@ -132,7 +130,6 @@ class NeedsCoverage(Indicator):
     id = "needs_coverage"
     name = _("Committees with a published need")
     short_name = _("Needs coverage")
-    effect = Effect.AGENDA
     definition = _(
         "The share of committees with at least one published need on the needs board at "
         "the end of the period (and of each quarter or year): the strategy asks every "

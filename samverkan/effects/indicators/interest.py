@@ -17,7 +17,6 @@ from samverkan.orgs.models import Organisation
 from ..formatting import PERCENT
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -37,7 +36,6 @@ class InquiriesReceived(Indicator):
     id = "inquiries_received"
     name = _("Inquiries received")
     short_name = _("Inquiries received")
-    effect = Effect.INTEREST
     definition = _(
         "The number of collaboration inquiries that arrived through the central entry "
         "point in the period, counted by the day they arrived (Swedish time). With a "
@@ -92,7 +90,6 @@ class NewCompanies(Indicator):
     id = "new_companies"
     name = _("Companies engaged for the first time")
     short_name = _("New companies")
-    effect = Effect.INTEREST
     definition = _(
         "Companies whose first engagement with the infrastructure falls in the period: the day "
         "their first inquiry arrived or the day the first collaboration they are a company "
@@ -171,7 +168,6 @@ class RepeatCompanies(Indicator):
     id = "repeat_companies"
     name = _("Companies with more than one collaboration")
     short_name = _("Repeat companies")
-    effect = Effect.INTEREST
     definition = _(
         "Long-term relationships: the companies that are a company party to two or more "
         "collaborations that had started by the end of the period (and of each quarter or "
