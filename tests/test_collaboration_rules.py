@@ -447,6 +447,7 @@ class PeriodicSweepTestCase(TransactionTestCase):
             {
                 "agreements": 0,
                 "follow_ups": 0,
+                "follow_up_links": 0,
                 "published": 0,
                 "digests": 0,
                 "anonymised": 0,

@@ -586,6 +586,46 @@ class IndicatorTestCase(BaseTestCase):
         self.assertEqual(figures(self.compute("new_companies", centre=self.syd)), [2])  # c3: C, D
         self.assertEqual(figures(self.compute("new_companies", committee=self.rare)), [3])
 
+    def test_it_counts_companies_with_more_than_one_collaboration(self):
+        # Started by the end of 2025: E (c1, 2024), A and B (c2, 1 Feb), D and C (c3, May);
+        # B also had "Old" (2023), so B has two from 1 Feb. A's planned one does not count.
+        result = self.compute("repeat_companies")
+        self.assertEqual(figures(result), [1, Decimal("20.0")])
+        self.assertEqual(
+            series(result),
+            [
+                [1, Decimal("33.3"), 3],  # Q1: E, A, B with one; B with two
+                [1, Decimal("20.0"), 5],
+                [1, Decimal("20.0"), 5],
+                [1, Decimal("20.0"), 5],
+            ],
+        )
+        # E joins c2 and c3 too: three collaborations, two of them from 1 February.
+        for row in (self.c2, self.c3):
+            CollaborationParty.objects.create(
+                collaboration=row, organisation=self.e, role="company"
+            )
+        result = self.compute("repeat_companies", Interval.YEAR)
+        self.assertEqual(figures(result), [2, Decimal("40.0")])
+        self.assertEqual(series(result), [[2, Decimal("40.0"), 5]])
+        self.assertEqual(
+            table(result, "by_collaborations"),
+            {"Ett": [3], "Två": [1], "Tre eller fyra": [1], "Fem eller fler": [0]},
+        )
+        # Before the collaborations of 2025, only B's "Old" and E's c1 had started.
+        year_2024 = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
+        earlier = self.compute("repeat_companies", period=year_2024)
+        self.assertEqual(figures(earlier), [0, Decimal("0.0")])
+
+    def test_it_counts_repeat_companies_within_the_filters_in_one_query(self):
+        with self.assertNumQueries(1):
+            result = self.compute("repeat_companies", committee=self.rare)
+        self.assertEqual(figures(result), [0, Decimal("0.0")])  # c1 (E), c3 (D, C)
+        grow_data(self, 20)  # twenty more companies, each with one; A in all twenty
+        with self.assertNumQueries(1):
+            result = self.compute("repeat_companies")
+        self.assertEqual(figures(result), [2, Decimal("8.0")])  # A and B of 25
+
     @override_settings(EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER="")
     def test_it_has_no_knowledge_exchange_data_until_a_provider_is_set(self):
         result = self.compute("knowledge_exchange")
@@ -769,6 +809,32 @@ class DashboardTestCase(BaseTestCase):
         }
         self.assertEqual(rows["2025 Q2"], ["1", "2"])  # c3 started; c1 and c3 active
 
+    def test_it_downloads_the_repeat_companies_as_csv_and_in_the_workbook(self):
+        from openpyxl import load_workbook
+
+        from samverkan.effects.export import xlsx_bytes
+
+        self.login(self.alice)
+        response = self.client.get(
+            "/effects/repeat_companies.csv?date_from=2025-01-01&date_to=2025-12-31",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(response.status_code, 200)
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual(rows[0], ["Companies with more than one collaboration"])
+        by_label = {row[0]: row[1:] for row in rows if row}
+        self.assertEqual(by_label["2025 Q1"], ["1", "33.3", "3"])
+        self.assertEqual(by_label["Two"], ["1"])
+        indicator = get_indicator("repeat_companies")
+        assert indicator is not None
+        scope = Scope(*YEAR_2025, today=TODAY)
+        with translation.override("en"):
+            workbook = load_workbook(
+                io.BytesIO(xlsx_bytes([(indicator.compute(scope), None)], scope, at(2026, 1, 8)))
+            )
+        sheet = workbook["Repeat companies"]
+        self.assertEqual(sheet["A1"].value, "Companies with more than one collaboration")
+
     def test_it_never_hands_a_spreadsheet_a_formula(self):
         funding(self.c2, "other", "submitted", "10", "=A1", submitted=datetime.date(2025, 5, 1))
         self.login(self.alice)
@@ -803,9 +869,8 @@ class DashboardTestCase(BaseTestCase):
 
 # Session and user (2), the infrastructure (1), the committee and centre choices (2), the
 # cache's generation (1), the pack's expected effects (1), the answer target (1), the
-# indicators (20; one more once a
-# knowledge-exchange provider is set).
-EXPECTED_DASHBOARD_QUERIES = 28
+# indicators (21; one more once a knowledge-exchange provider is set).
+EXPECTED_DASHBOARD_QUERIES = 29
 # Session and user, the infrastructure, the choices, the generation.
 EXPECTED_CACHED_QUERIES = 6
 

@@ -15,7 +15,13 @@ from samverkan.inquiries.models import Gate
 from samverkan.orgs.models import Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
-from .links import mark_answered, reassign_open_requests, request_from_parties, resend
+from .links import (
+    mark_answered,
+    reassign_open_requests,
+    remind_parties,
+    request_from_parties,
+    resend,
+)
 from .models import (
     Approval,
     Collaboration,
@@ -700,7 +706,24 @@ def do_ask_follow_up_answers(follow_up: FollowUp, actor: User) -> list[PartyRequ
     """Send the parties without an account their personal links to answer the follow-up."""
     require_coordinator(actor)
     return request_from_parties(
-        follow_up.collaboration, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk
+        follow_up.collaboration,
+        PartyRequestPurpose.ANSWER_FOLLOW_UP,
+        follow_up.pk,
+        without_account=True,
+    )
+
+
+@transaction.atomic
+def send_due_follow_up_links(follow_up: FollowUp) -> list[PartyRequest]:
+    """The reminder job's part: when a follow-up falls due, and with each reminder after,
+    the parties whose contact person has no account get their personal link to answer,
+    without anyone asking. A party that has answered is not asked again."""
+    answered = set(follow_up.answers.values_list("organisation_id", flat=True))
+    return remind_parties(
+        follow_up.collaboration,
+        PartyRequestPurpose.ANSWER_FOLLOW_UP,
+        follow_up.pk,
+        answered=answered,
     )
 
 

@@ -269,12 +269,19 @@ class ResendForm(forms.Form):
         label=_("Send to"), queryset=Contact.objects.none(), required=False, empty_label=None
     )
 
-    def __init__(self, *args: Any, request: PartyRequest, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, request: PartyRequest, other: bool = False, **kwargs: Any
+    ) -> None:
+        """With `other`, only the party's other contact persons are offered: the form
+        chooses another contact, and resending to the same one is a button of its own."""
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+        contacts = Contact.objects.filter(
             organisation_id=request.organisation_id, erased_at__isnull=True
         ).exclude(email="")
-        self.fields["contact"].initial = request.contact_id
+        if other and not self.is_bound:
+            contacts = contacts.exclude(pk=request.contact_id)
+        self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        self.fields["contact"].initial = None if other else request.contact_id
 
 
 class FundingForm(forms.Form):

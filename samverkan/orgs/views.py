@@ -49,6 +49,7 @@ from .models import (
     Organisation,
 )
 from .querysets import NETWORK_READ_ROLES, contacts_search
+from .relationship import relationship_over_time
 
 READ = NETWORK_READ_ROLES
 WRITE = tuple(sorted(STAFF_ROLES))
@@ -237,6 +238,7 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if organisation.kind == Organisation.Kind.ASSOCIATION
         else [],
         "inquiries": inquiries,
+        "relationship": relationship_over_time(organisation, user),
         "collaborations": related,
         "agreements": agreements,
         "events": events,

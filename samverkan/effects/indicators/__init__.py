@@ -44,7 +44,7 @@ from .base import (
     trunc,
 )
 from .funding import FundingApplications
-from .interest import InquiriesReceived, NewCompanies
+from .interest import InquiriesReceived, NewCompanies, RepeatCompanies
 from .learning import KnowledgeExchange, knowledge_exchange_provider
 from .process import (
     AnsweredInTime,
@@ -66,6 +66,7 @@ INDICATORS: list[Indicator] = [
     FollowUpsOnTime(),
     InquiriesReceived(),
     NewCompanies(),
+    RepeatCompanies(),
     FundingApplications(),
     Collaborations(),
     KnowledgeExchange(),
@@ -154,6 +155,7 @@ __all__ = [
     "MedianDaysToFirstAnswer",
     "NeedsCoverage",
     "NewCompanies",
+    "RepeatCompanies",
     "Result",
     "Row",
     "Scope",
