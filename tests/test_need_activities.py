@@ -91,6 +91,17 @@ class ActivityTestCase(BaseTestCase):
 
 
 class NeedStateTestCase(ActivityTestCase):
+    def test_the_committee_page_shows_each_public_need_with_its_state(self):
+        collaboration = self.collaboration(committees=[self.rare])
+        addressed = self.need(self.alice, committee=self.rare, title="Metylering")
+        actions.do_link_collaboration(addressed, self.alice, collaboration)
+        draft = self.need(self.alice, committee=self.rare, title="Utkastet", status="draft")
+        html = Client().get("/committees/rare_diseases/", HTTP_ACCEPT_LANGUAGE="en")
+        text = html.content.decode()
+        self.assertIn('Långläsning</a> <span class="badge badge-open">Open</span>', text)
+        self.assertIn('Metylering</a> <span class="badge badge-addressed">', text)
+        self.assertNotIn(draft.title, text)
+
     def test_a_published_need_is_open_until_an_inquiry_in_progress_answers_it(self):
         self.assertEqual(self.state(self.rare_need), S.OPEN)
         inquiry = self.submit()

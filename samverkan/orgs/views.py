@@ -69,7 +69,8 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 @public
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
     committee = get_object_or_404(Committee, slug=slug)
-    needs = committee.needs.published()
+    # Published and met needs, each with its state (open, being addressed or met).
+    needs = committee.needs.public().with_state().order_by("-published_at", "-pk")
     return render(request, "orgs/committee.html", {"committee": committee, "needs": needs})
 
 
