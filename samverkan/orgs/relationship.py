@@ -1,15 +1,26 @@
 """An organisation's relationship with the infrastructure over time: year by year, what
 it asked, started, ran and ended with us, and how often we met.
 
-Each kind of engagement is counted with one grouped query (one row per year), so the
-organisation page reads a fixed number of queries however long the relationship is.
+Each kind of engagement is counted by year in a grouped query, and the five are read as
+one UNION ALL, so the organisation page reads one query for it however long the
+relationship is.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DateField, Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Coalesce, ExtractYear, TruncDate
 from django.utils import timezone
 
@@ -47,16 +58,21 @@ def _as_date(value: Any) -> datetime.date | None:
     return value
 
 
-def _by_year(queryset: QuerySet[Any], year: Any, when: Any) -> list[tuple[int, int, Any, Any]]:
-    """(year, count, earliest, latest) for each year the rows fall in: one query."""
-    return [
-        (row["year"], row["n"], row["first"], row["last"])
-        for row in queryset.order_by()
-        .annotate(year=year)
-        .values("year")
-        .annotate(n=Count("pk", distinct=True), first=Min(when), last=Max(when))
+def _by_year(kind: str, queryset: QuerySet[Any], year: Any, when: Any) -> QuerySet[Any]:
+    """(kind, year, count, earliest day, latest day) for each year the rows fall in."""
+    day = when if isinstance(when, str) and when.endswith(("date", "_on")) else TruncDate(when)
+    return (
+        queryset.order_by()
+        .annotate(engagement=Value(kind, output_field=CharField()), year=year)
+        .values("engagement", "year")
+        .annotate(
+            n=Count("pk", distinct=True),
+            first=Min(day, output_field=DateField()),
+            last=Max(day, output_field=DateField()),
+        )
         .filter(year__isnull=False)
-    ]
+        .values_list("engagement", "year", "n", "first", "last")
+    )
 
 
 def relationship_over_time(organisation: Organisation, user: "User") -> Relationship:
@@ -76,20 +92,23 @@ def relationship_over_time(organisation: Organisation, user: "User") -> Relation
     )
     closed = [Collaboration.Status.COMPLETED, Collaboration.Status.ENDED_EARLY]
     ended_on = Coalesce("end_date", TruncDate("updated_at"), output_field=DateField())
-    counted = {
-        "inquiries": _by_year(
+    parts = [
+        _by_year(
+            "inquiries",
             Inquiry.objects.visible_to(user).filter(organisation=organisation),
             ExtractYear("created_at"),
             "created_at",
         ),
-        "started": _by_year(collaborations, ExtractYear("start_date"), "start_date"),
-        "ended": _by_year(
+        _by_year("started", collaborations, ExtractYear("start_date"), "start_date"),
+        _by_year(
+            "ended",
             collaborations.filter(status__in=closed).annotate(ended_on=ended_on),
             ExtractYear("ended_on"),
             "ended_on",
         ),
-        "interactions": _by_year(organisation.interactions.all(), ExtractYear("date"), "date"),
-        "events": _by_year(
+        _by_year("interactions", organisation.interactions.all(), ExtractYear("date"), "date"),
+        _by_year(
+            "events",
             Event.objects.filter(
                 Exists(
                     EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation)
@@ -98,7 +117,12 @@ def relationship_over_time(organisation: Organisation, user: "User") -> Relation
             ExtractYear("date"),
             "date",
         ),
+    ]
+    counted: dict[str, list[tuple[int, int, Any, Any]]] = {
+        kind: [] for kind in ("inquiries", "started", "ended", "interactions", "events")
     }
+    for kind, year, n, first, last in parts[0].union(*parts[1:], all=True):
+        counted[kind].append((year, n, first, last))
     years: dict[int, RelationshipYear] = {}
     firsts: list[datetime.date] = []
     lasts: list[datetime.date] = []
