@@ -8,7 +8,7 @@ import re
 
 from django.utils import timezone
 
-from samverkan.effects.indicators import Effect
+from samverkan.effects.models import ExpectedEffect
 from samverkan.test import BaseTestCase, submit_inquiry
 from tests.test_effects import at, company, inquiry
 
@@ -26,7 +26,7 @@ class OverviewTestCase(BaseTestCase):
         overview = re.search(r'<section class="overview".*?</section>', html, re.S)
         assert overview is not None
         cards = re.findall(r'<li class="overview-card">.*?</li>', overview.group(0), re.S)
-        self.assertEqual(len(cards), len(Effect))
+        self.assertEqual(len(cards), ExpectedEffect.objects.count())
         for card in cards:
             effect = re.search(r'href="#(effect-[\w-]+)"', card)
             indicator = re.search(r'href="#(indicator-[\w-]+)"', card)
