@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from samverkan.accounts.models import Role, User
 from samverkan.core.models import OutboundEmail
@@ -934,8 +935,14 @@ def _network_story(users: dict[str, User], orgs: list[Organisation]) -> None:
         )
 
 
-@transaction.atomic
 def load_demo(password: str) -> dict[str, int]:
+    """Load the story once; texts the actions compose (histories, notifications, e-mails)
+    are written in the platform's own language, whatever language the caller has active."""
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        return _load_demo(password)
+
+
+def _load_demo(password: str) -> dict[str, int]:
     users = {name: _user(name, role, first, last, password) for name, role, first, last, _ in USERS}
     for name, _role, _first, _last, committees in USERS:
         for slug in committees:
