@@ -38,6 +38,7 @@ from .base import (
     money,
     name_order,
     percent,
+    prefixed,
     started_between,
     trunc,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "money",
     "name_order",
     "percent",
+    "prefixed",
     "started_between",
     "trunc",
 ]

@@ -26,11 +26,13 @@ from .base import (
     Scope,
     Table,
     active_between,
+    bucket_key,
     collaborations_in,
     count_of,
     local_midnight,
     name_order,
     percent,
+    trunc,
 )
 
 
@@ -57,30 +59,39 @@ class SeveralCompanies(Indicator):
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
         buckets = scope.buckets(interval)
-        # One row per collaboration active in the period, its companies counted once; the
-        # quarters are then counted here (a count per quarter in SQL recomputed the
-        # companies of every collaboration for every quarter).
-        active_rows = (
+        # The collaborations active in the period, grouped in the database by the quarter
+        # (or year) of their start and end and by their number of companies. Every one
+        # starts by the period's last day and ends after its first, so whether it ran in a
+        # bucket follows from those keys (see Collaborations).
+        grouped = (
             collaborations_in(scope)
             .filter(active_between(scope.start, scope.end))
-            .annotate(companies=company_count())
-            .values_list("start_date", "end_date", "companies")
+            .annotate(
+                companies=company_count(),
+                start_bucket=trunc("start_date", interval),
+                end_bucket=trunc("end_date", interval),
+            )
+            .values("start_bucket", "end_bucket", "companies")
+            .annotate(n=Count("pk"))
         )
         totals: dict[str, Any] = dict.fromkeys(
             ["active", "several", "none", "one", "two", "more"], 0
         )
         for i in range(len(buckets)):
             totals[f"active_{i}"] = totals[f"several_{i}"] = 0
-        for start, end, companies in active_rows:
-            if start is None:  # never: an active collaboration has started
+        for row in grouped:
+            first = bucket_key(row["start_bucket"], interval)
+            if first is None:  # never: an active collaboration has started
                 continue
-            totals["active"] += 1
-            totals["several"] += companies >= 2
-            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += 1
+            last = bucket_key(row["end_bucket"], interval)
+            companies, n = row["companies"], row["n"]
+            totals["active"] += n
+            totals["several"] += n if companies >= 2 else 0
+            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += n
             for i, bucket in enumerate(buckets):
-                if start <= bucket.end and (end is None or end >= bucket.start):
-                    totals[f"active_{i}"] += 1
-                    totals[f"several_{i}"] += companies >= 2
+                if first <= bucket.key and (last is None or last >= bucket.key):
+                    totals[f"active_{i}"] += n
+                    totals[f"several_{i}"] += n if companies >= 2 else 0
         rows = [
             Row(
                 b.label,
@@ -156,15 +167,31 @@ class NeedsCoverage(Indicator):
             needs.order_by("published_at").values("published_at")[:1],
             output_field=DateTimeField(),
         )
+        published = Q(
+            needs__status=Need.Status.PUBLISHED, needs__published_at__lt=scope.ends_before
+        )
+        if scope.kind:
+            published &= Q(needs__kind=scope.kind)
+        # One row per committee (a few dozen, reference data) with the day its first need
+        # still published was published: the quarters are counted here, where a filtered
+        # count per quarter in SQL ran the subquery again for every quarter.
+        per_committee = list(
+            committees.annotate(first=first_published, n=Count("needs", filter=published)).order_by(
+                name_order()
+            )
+        )
         buckets = scope.buckets(interval)
-        aggregates: dict[str, Any] = {
-            "total": Count("pk"),
-            "covered": Count("pk", filter=Q(first__lt=scope.ends_before)),
+        befores = [local_midnight(b.end + datetime.timedelta(days=1)) for b in buckets]
+        totals: dict[str, Any] = {
+            "total": len(per_committee),
+            "covered": sum(
+                1 for c in per_committee if c.first is not None and c.first < scope.ends_before
+            ),
         }
-        for i, bucket in enumerate(buckets):
-            before = local_midnight(bucket.end + datetime.timedelta(days=1))
-            aggregates[f"covered_{i}"] = Count("pk", filter=Q(first__lt=before))
-        totals = committees.annotate(first=first_published).aggregate(**aggregates)
+        for i, before in enumerate(befores):
+            totals[f"covered_{i}"] = sum(
+                1 for c in per_committee if c.first is not None and c.first < before
+            )
         rows = [
             Row(
                 b.label,
@@ -172,14 +199,6 @@ class NeedsCoverage(Indicator):
             )
             for i, b in enumerate(buckets)
         ]
-        published = Q(
-            needs__status=Need.Status.PUBLISHED, needs__published_at__lt=scope.ends_before
-        )
-        if scope.kind:
-            published &= Q(needs__kind=scope.kind)
-        per_committee = committees.annotate(n=Count("needs", filter=published)).order_by(
-            name_order()
-        )
         columns = [
             Column(gettext("Share"), PERCENT),
             Column(gettext("Committees"), chart=False),
