@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Prefetch, Q, Sum
+from django.db.models import Count, Model, Prefetch, Q
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -235,6 +235,24 @@ def create(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _funding_totals(applications: list[FundingApplication]) -> list[dict[str, Any]]:
+    """Applied for and granted, one row per currency: amounts in different currencies
+    are never added together. From the rows the page shows (a collaboration has few)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for application in applications:
+        row = totals.setdefault(
+            application.currency,
+            {"currency": application.currency, "applied": None, "granted": None},
+        )
+        for name, amount in (
+            ("applied", application.amount_applied),
+            ("granted", application.amount_granted),
+        ):
+            if amount is not None:
+                row[name] = (row[name] or 0) + amount
+    return [totals[currency] for currency in sorted(totals)]
+
+
 @role_required(*ALL_ROLES)
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -250,19 +268,19 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if own is not None:
         agreements = agreements.filter(parties=own)
         own_answers = Q(organisation_id=own)
-    funding = collaboration.funding_applications.all()
+    funding = list(
+        collaboration.funding_applications.prefetch_related("applicants").order_by(
+            "-created_at", "-pk"
+        )
+    )
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
         "centres": collaboration.centres.all(),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
-        "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),
-        # Summed in the database, one row per currency: amounts in different
-        # currencies are never added together.
-        "totals": funding.order_by("currency")
-        .values("currency")
-        .annotate(applied=Sum("amount_applied"), granted=Sum("amount_granted")),
+        "funding": funding,
+        "totals": _funding_totals(funding),
         "agreements": agreements,
         "communications": collaboration.communications.all(),
         "follow_ups": FollowUp.objects.filter(collaboration=collaboration).prefetch_related(

@@ -256,6 +256,17 @@ class RateCounter(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class Generation(models.Model):
+    """A number that changes whenever some cached figures or pages go stale (see
+    samverkan.core.generations): one row per cache, bumped by one UPDATE."""
+
+    key = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value}"
+
+
 class Parameter(Sourced):
     """A tunable rule from the reference data, such as the follow-up cadence in months."""
 

@@ -95,6 +95,13 @@ def send_outbound_email(email_id: int) -> str:
     return "sent"
 
 
+@task(queue_name="email")
+def send_outbound_emails(email_ids: list[int]) -> list[str]:
+    """Send several e-mails from the outbox, one after the other (one task for a
+    notification to many people); each failure is retried on its own."""
+    return [send_outbound_email.call(email_id) for email_id in email_ids]
+
+
 def requeue_stalled_emails() -> int:
     """Hand e-mails that no task will send back to the worker; how many.
 

@@ -8,7 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,6 +56,7 @@ from .models import (
     Event,
     EventParticipant,
     ImportJob,
+    Interaction,
     Organisation,
 )
 from .querysets import NETWORK_READ_ROLES, contacts_search
@@ -189,13 +200,49 @@ def _latest(queryset: QuerySet, n: int = LATEST_SHOWN) -> tuple[list[Any], bool]
     return rows[:n], len(rows) > n
 
 
+def _memberships(organisation: Organisation) -> tuple[list[AssociationMembership], list[Any]]:
+    """The organisation's memberships and every association it could join, in one query."""
+    mine = AssociationMembership.objects.filter(
+        organisation=organisation, association=OuterRef("pk")
+    )
+    associations: list[Any] = list(
+        Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION)
+        .exclude(pk=organisation.pk)
+        .annotate(
+            membership_id=Subquery(mine.values("pk")[:1]),
+            since=Subquery(mine.values("since")[:1]),
+        )
+        .order_by("name", "pk")
+    )
+    memberships = [
+        AssociationMembership(
+            pk=a.membership_id, organisation=organisation, association=a, since=a.since
+        )
+        for a in associations
+        if a.membership_id is not None
+    ]
+    return memberships, [a for a in associations if a.membership_id is None]
+
+
 @role_required(*READ)
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     from samverkan.agreements.models import Agreement
     from samverkan.collaborations.models import Collaboration, CollaborationParty
     from samverkan.inquiries.models import Inquiry
 
-    organisation = _get_organisation_for_user(request, pk)
+    # The number of interactions comes with the organisation, for their pagination.
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user).annotate(
+            interaction_count=Subquery(
+                Interaction.objects.filter(organisation=OuterRef("pk"))
+                .order_by()
+                .values("organisation")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        ),
+        pk=pk,
+    )
     user = request.user
     collaborations = Collaboration.objects.visible_to(user)
     party_role = CollaborationParty.objects.filter(
@@ -225,12 +272,11 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         ).order_by("-date", "-pk")
     )
     contacts, more_contacts = _latest(organisation.contacts.order_by("name", "pk"), CONTACTS_SHOWN)
+    memberships, associations = _memberships(organisation)
     context: dict[str, Any] = {
         "organisation": organisation,
         "contacts": contacts,
-        "memberships": list(
-            organisation.memberships.select_related("association").order_by("association__name")
-        ),
+        "memberships": memberships,
         "members": list(
             organisation.members.select_related("organisation").order_by("organisation__name")
         )
@@ -249,11 +295,15 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         },
         "shown": LATEST_SHOWN,
         "contacts_shown": CONTACTS_SHOWN,
-        "interactions": paginate(request, interactions),
+        "interactions": paginate(request, interactions, count=organisation.interaction_count or 0),
         "can_write": user.has_role(*WRITE),
     }
     if context["can_write"]:
-        context["membership_form"] = MembershipForm(organisation=organisation)
+        form = MembershipForm(organisation=organisation)
+        # The associations it may join, from the query that found its memberships.
+        field: Any = form.fields["association"]
+        field.choices = [("", field.empty_label)] + [(str(a.pk), a.name) for a in associations]
+        context["membership_form"] = form
     return render(request, "orgs/organisation_detail.html", context)
 
 
