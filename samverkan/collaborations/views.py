@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Prefetch, Q
-from django.http import HttpResponse
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -79,10 +79,9 @@ RECORD_IDS = "record_%s"
 ANSWER_IDS = "answer_%s"
 
 
-@role_required(*ALL_ROLES)
-def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
+def _collaboration_rows(user: Any, data: QueryDict) -> CollaborationFilter:
     queryset = (
-        Collaboration.objects.visible_to(request.user)
+        Collaboration.objects.visible_to(user)
         .prefetch_related(
             Prefetch(
                 "parties",
@@ -100,11 +99,26 @@ def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
         .select_related("register_entry")
         .order_by("-created_at", "-pk")
     )
-    filterset = CollaborationFilter(request.GET, queryset=queryset)
+    return CollaborationFilter(data, queryset=queryset)
+
+
+def collaboration_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The list as the worker writes it to a workbook (see core.exports)."""
+    return _collaboration_rows(user, data).qs, COLLABORATION_COLUMNS
+
+
+@role_required(*ALL_ROLES)
+def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
+    filterset = _collaboration_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
         return export_response(
-            filterset.qs, COLLABORATION_COLUMNS, fmt=fmt, filename="collaborations"
+            filterset.qs,
+            COLLABORATION_COLUMNS,
+            fmt=fmt,
+            filename="collaborations",
+            request=request,
+            source="samverkan.collaborations.views.collaboration_export",
         )
     page = paginate(request, filterset.qs)
     context = {
@@ -113,7 +127,7 @@ def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
         "can_create": request.user.has_role(*STAFF_ROLES),
         "exports": export_links(request),
         "in_correction": (
-            queryset.filter(register_entry__state="preview").count()
+            filterset.queryset.filter(register_entry__state="preview").count()
             if request.user.has_role(*STAFF_ROLES) and not request.htmx
             else 0
         ),

@@ -1,13 +1,16 @@
 import datetime
 import logging
+import tempfile
 
 from django.conf import settings
+from django.core.files import File
 from django.core.mail import get_connection, send_mail
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
-from .models import Infrastructure, OutboundEmail
+from .exports import export_filename, rebuild, write_xlsx
+from .models import Infrastructure, ListExport, OutboundEmail
 from .periodic import periodic_jobs
 from .ratelimit import delete_expired_counters
 
@@ -152,3 +155,45 @@ def ensure_periodic_sweeps() -> bool:
     if not waiting:
         run_periodic_sweeps.enqueue()
     return not waiting
+
+
+@task()
+def build_list_export(export_id: int) -> str:
+    """Write a long list as a workbook for the person who asked, noting the rows written
+    as it goes so that their page can show how far it has come."""
+    rows_of = ListExport.objects.filter(pk=export_id)
+    if not rows_of.filter(status=ListExport.Status.QUEUED).update(
+        status=ListExport.Status.RUNNING, updated_at=timezone.now()
+    ):
+        return "skipped"
+    export = ListExport.objects.select_related("requested_by").get(pk=export_id)
+    try:
+        with translation.override(export.language):
+            rows, columns = rebuild(export.source, export.requested_by, export.query)
+            rows_of.update(rows_total=rows.count())
+            with tempfile.TemporaryFile() as file:
+                write_xlsx(
+                    rows,
+                    columns,
+                    export.filename,
+                    file,
+                    progress=lambda n: rows_of.update(rows_done=n),
+                )
+                file.seek(0)
+                export.file.save(export_filename(export.filename, "xlsx"), File(file), save=False)
+    except Exception as exc:
+        logger.exception("List export %s failed", export_id)
+        rows_of.update(
+            status=ListExport.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        return "failed"
+    total = ListExport.objects.values_list("rows_total", flat=True).get(pk=export_id)
+    rows_of.update(
+        status=ListExport.Status.DONE,
+        file=export.file.name,
+        rows_done=total,
+        finished_at=timezone.now(),
+    )
+    return "done"

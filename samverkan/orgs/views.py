@@ -19,7 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -153,9 +153,9 @@ ORGANISATION_COLUMNS = [
 ]
 
 
-def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
+def _organisation_rows(user: Any, data: QueryDict) -> OrganisationFilter:
     queryset = (
-        Organisation.objects.visible_to(request.user)
+        Organisation.objects.visible_to(user)
         .with_list_facts()
         .prefetch_related(
             Prefetch(
@@ -166,16 +166,26 @@ def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
             )
         )
     )
-    return OrganisationFilter(request.GET, queryset=queryset)
+    return OrganisationFilter(data, queryset=queryset)
+
+
+def organisation_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The list as the worker writes it to a workbook (see core.exports)."""
+    return _organisation_rows(user, data).qs, ORGANISATION_COLUMNS
 
 
 @role_required(*READ)
 def organisation_list(request: AuthedRequest) -> HttpResponseBase:
-    filterset = _organisation_rows(request)
+    filterset = _organisation_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
         return export_response(
-            filterset.qs, ORGANISATION_COLUMNS, fmt=fmt, filename="organisations"
+            filterset.qs,
+            ORGANISATION_COLUMNS,
+            fmt=fmt,
+            filename="organisations",
+            request=request,
+            source="samverkan.orgs.views.organisation_export",
         )
     context = {
         "filter": filterset,
