@@ -332,6 +332,8 @@ def main() -> None:
             "EMAIL_HOST": HOST,
             "EMAIL_PORT": str(smtp.port),
             "EMAIL_TIMEOUT": "5",
+            # A claim older than this belongs to a worker that died mid-send.
+            "EMAIL_CLAIM_TIMEOUT": "30",
             "EMAIL_MAX_ATTEMPTS": "50",
             "INTAKE_RATE_LIMIT": "100000/h",
             "LOG_LEVEL": "ERROR",
@@ -340,6 +342,8 @@ def main() -> None:
         log(f"PostgreSQL on {HOST}:{pg.port}; migrating and loading the reference data")
         manage(env, "migrate", "-v", "0")
         manage(env, "load_reference")
+        # The periodic sweep and the outbox sweep, as in production.
+        manage(env, "start_schedules")
         smtp.start()
         log(f"SMTP on {HOST}:{smtp.port}; gunicorn ({WORKERS} workers) on {HOST}:{web_port}")
         processes.append(subprocess.Popen(

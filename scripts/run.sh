@@ -49,7 +49,7 @@ for name, role in [("coordinator", Role.COORDINATOR), ("committee", Role.COMMITT
 fi
 $PY manage.py start_schedules
 
-ACCOUNTS="coordinator, committee, company, viewer, admin"
+ACCOUNTS="coordinator, committee, centre, company, viewer, admin"
 [ "$DEFAULT_PACK" = 1 ] || ACCOUNTS="coordinator, committee, viewer, admin"
 
 $PY manage.py db_worker --queue-name "*" --no-reload &

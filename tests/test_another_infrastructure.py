@@ -20,8 +20,9 @@ from openpyxl import load_workbook
 
 from samverkan.accounts.models import Role, User
 from samverkan.agreements.models import AgreementPrinciple
+from samverkan.api.actions import do_create_api_token
 from samverkan.collaborations import actions as collaboration_actions
-from samverkan.collaborations.models import Collaboration, CollaborationParty
+from samverkan.collaborations.models import Collaboration, CollaborationParty, Funder
 from samverkan.core.actions import do_confirm_assumptions
 from samverkan.core.models import Infrastructure, OutboundEmail, Parameter
 from samverkan.inquiries import actions
@@ -31,7 +32,7 @@ from samverkan.reference.loader import load_reference
 from samverkan.register import actions as register_actions
 from samverkan.register.models import RegisterEntry
 from samverkan.strategy.models import Goal
-from samverkan.test import intake_payload
+from samverkan.test import intake_payload, submit_inquiry
 
 ROOT = Path(settings.BASE_DIR)
 BIOBANK = ROOT / "reference" / "example-biobank.yaml"
@@ -357,3 +358,89 @@ class NoGmsInCodeTestCase(TestCase):
                 if CODE_NAMES.search(line):
                     hits.append(f"{relative}:{number}: {line.strip()}")
         self.assertEqual(hits, [], "\n".join(hits))
+
+
+class RulesAsDataTestCase(BiobankPackTestCase):
+    """What the biobank pack says about its effects, funders and answer target is what the
+    platform measures and offers: none of it is a list in the code."""
+
+    def test_the_dashboard_groups_the_indicators_by_the_packs_own_effects(self) -> None:
+        self.login(self.coordinator)
+        response = self.client.get("/effects/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response.status_code, 200)
+        groups = response.context["groups"]
+        self.assertEqual(
+            [g.label for g in groups],
+            [
+                "A clear way in for companies",
+                "More companies asking",
+                "More joint applications",
+                "More projects using the samples",
+                "More knowledge exchange between the biobanks and companies",
+            ],
+        )
+        shown = [r.indicator.id for g in groups for r in g.results]
+        self.assertEqual(shown[-2:], ["knowledge_exchange", "follow_ups_on_time"])
+        # The pack names no joint agenda: its indicator is not computed or shown.
+        self.assertNotIn("needs_coverage", shown)
+        self.assertNotContains(response, "joint agenda")
+        # The answer target is the pack's 15 working days, in the figure's own words.
+        self.assertContains(response, "Answered within 15 working days")
+        self.assertNotContains(response, "10 working days")
+
+    def test_the_answer_target_decides_what_was_answered_in_time(self) -> None:
+        from samverkan.effects.indicators import Scope, get_indicator
+
+        monday = timezone.make_aware(datetime.datetime(2025, 3, 3, 10))  # noqa: DTZ001
+        inquiry = submit_inquiry()
+        # First answered on the Friday of the third week: 14 working days after a Monday.
+        Inquiry.objects.filter(pk=inquiry.pk).update(
+            created_at=monday, first_response_at=monday + datetime.timedelta(days=18)
+        )
+        indicator = get_indicator("answered_in_time")
+        assert indicator is not None
+        scope = Scope(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+        self.assertEqual(indicator.value(scope)[0].value, 100)  # 15 days allowed: in time
+        Parameter.objects.filter(key="answer_target_working_days").update(value=10)
+        self.assertEqual(indicator.value(scope)[0].value, 0)  # 10 days allowed: late
+
+    def test_funding_names_the_packs_funders_and_nobody_elses(self) -> None:
+        self.assertEqual(
+            list(Funder.objects.values_list("slug", flat=True)),
+            ["example_foundation", "eu_programme"],
+        )
+        response = self.client.get("/api/v1/funders")
+        self.assertEqual(
+            response.json(),
+            [
+                {"id": "example_foundation", "name": "Exempelstiftelsen (fiktiv)"},
+                {"id": "eu_programme", "name": "EU-program"},
+            ],
+        )
+        collaboration = Collaboration.objects.create(title="Provsamling", kind="pilot")
+        _, token = do_create_api_token(self.coordinator, "funding", "read_write")
+        url = f"/api/v1/collaborations/{collaboration.pk}/funding"
+        refused = self.client.post(
+            url,
+            {"funder": "vinnova", "call": "Utlysning", "amount_applied": "1000.00"},
+            content_type="application/json",
+            headers={"authorization": f"Bearer {token}"},
+        )
+        self.assertEqual(refused.status_code, 422, refused.content)
+        self.assertIn("funder", refused.content.decode())
+        accepted = self.client.post(
+            url,
+            {"funder": "example_foundation", "call": "Utlysning", "amount_applied": "1000.00"},
+            content_type="application/json",
+            headers={"authorization": f"Bearer {token}"},
+        )
+        self.assertEqual(accepted.status_code, 201, accepted.content)
+        self.assertEqual(accepted.json()["funder"], "example_foundation")
+        # The coordinator's form offers the same funders, and any other by name.
+        self.login(self.coordinator)
+        page = self.client.get(f"/collaborations/{collaboration.pk}/funding/new/")
+        self.assertEqual(page.status_code, 200)
+        select = re.search(r'<select name="funder".*?</select>', page.content.decode(), re.S)
+        assert select is not None
+        options = re.findall(r'<option value="([\w-]+)"', select.group(0))
+        self.assertEqual(options, ["example_foundation", "eu_programme", "other"])

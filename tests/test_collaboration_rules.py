@@ -17,7 +17,7 @@ from samverkan.collaborations.models import Approval, Collaboration, Collaborati
 from samverkan.collaborations.reminders import send_due_reminders
 from samverkan.collaborations.scheduling import add_months, follow_up_dates, reminder_dates
 from samverkan.core.models import OutboundEmail, Parameter, ReminderLog
-from samverkan.core.tasks import ensure_periodic_sweeps
+from samverkan.core.tasks import ensure_periodic_sweeps, run_periodic_sweeps, sweep_outbox
 from samverkan.inquiries.models import Inquiry
 from samverkan.orgs.models import Organisation
 from samverkan.test import BaseTestCase
@@ -439,19 +439,26 @@ class PeriodicSweepTestCase(TransactionTestCase):
         self.assertTrue(ensure_periodic_sweeps())
         self.assertFalse(ensure_periodic_sweeps())
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
-        finished = DBTaskResult.objects.get(status="SUCCESSFUL")
+        finished = DBTaskResult.objects.get(
+            status="SUCCESSFUL", task_path=run_periodic_sweeps.module_path
+        )
         self.assertEqual(
             finished.return_value,
             {
                 "agreements": 0,
                 "follow_ups": 0,
+                "follow_up_links": 0,
                 "published": 0,
                 "digests": 0,
                 "anonymised": 0,
-                "emails_requeued": 0,
                 "rate_counters_deleted": 0,
             },
         )
-        waiting = DBTaskResult.objects.get(status="READY")
-        self.assertGreater(waiting.run_after, timezone.now())
+        # The next sweep, and the outbox's next look (the minute after), wait in the queue.
+        waiting = DBTaskResult.objects.filter(status="READY")
+        self.assertEqual(
+            sorted(w.task_path for w in waiting),
+            sorted([run_periodic_sweeps.module_path, sweep_outbox.module_path]),
+        )
+        self.assertTrue(all(w.run_after > timezone.now() for w in waiting))
         self.assertEqual(len(mail.outbox), 0)

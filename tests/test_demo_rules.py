@@ -1,13 +1,23 @@
 """The demo data shows every state the collaboration rules allow, and nothing they forbid."""
 
+import datetime
 import shutil
 import tempfile
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from samverkan.agreements.models import Agreement
-from samverkan.collaborations.models import Collaboration, CommunicationActivity, PartyRequest
+from samverkan.collaborations.links import has_account
+from samverkan.collaborations.models import (
+    Collaboration,
+    CommunicationActivity,
+    FollowUp,
+    PartyRequest,
+)
+from samverkan.collaborations.reminders import send_due_reminders
 from samverkan.demo.story import load_demo
 from samverkan.register.models import RegisterEntry
 
@@ -76,5 +86,65 @@ class DemoRulesTestCase(TestCase):
         for collaboration in completed:
             self.assertFalse(collaboration.final_follow_up_due())
 
+    def test_every_started_collaboration_that_ended_has_its_final_follow_up_or_shows_it_due(self):
+        # Starting is what puts a collaboration in the register; ended, it owes its parties
+        # the final conversation, whatever the ending.
+        ended = Collaboration.objects.filter(
+            status__in=["completed", "ended_early"], register_entry__isnull=False
+        )
+        self.assertEqual(set(ended.values_list("status", flat=True)), {"completed", "ended_early"})
+        due = gettext("Ending, follow-up due")
+        for collaboration in ended:
+            with self.subTest(collaboration=collaboration.title):
+                finals = collaboration.follow_ups.filter(kind=FollowUp.Kind.FINAL)
+                self.assertTrue(finals.exists())
+                if finals.filter(held_on__isnull=False).exists():
+                    self.assertNotEqual(collaboration.phase_label, due)
+                else:
+                    self.assertTrue(collaboration.final_follow_up_due())
+                    self.assertEqual(collaboration.phase_label, due)
+        self.assertTrue(any(c.final_follow_up_due() for c in ended))
+        self.assertTrue(any(not c.final_follow_up_due() for c in ended))
+
+    def test_a_withdrawn_entry_is_a_public_stub_without_its_content(self):
+        withdrawn = RegisterEntry.objects.filter(state="withdrawn")
+        self.assertTrue(withdrawn.exists())
+        for entry in withdrawn:
+            with self.subTest(entry=entry.title):
+                self.assertTrue(entry.withdrawal_reason and entry.withdrawn_at)
+                self.assertEqual((entry.summary, entry.companies_text), ("", ""))
+                self.assertFalse(entry.organisations.exists())
+
+    def test_the_reminder_job_sends_links_only_to_contacts_without_an_account(self):
+        today = timezone.localdate()
+        send_due_reminders(today + datetime.timedelta(days=400))
+        asked = PartyRequest.objects.filter(purpose="follow_up").select_related("contact")
+        self.assertTrue(asked.exists())
+        for request in asked:
+            with self.subTest(contact=request.contact.name):
+                self.assertFalse(has_account(request.contact))
+                self.assertFalse(request.organisation.is_infrastructure_party)
+
     def test_parties_without_an_account_have_links_waiting(self):
         self.assertTrue(PartyRequest.objects.filter(answered_at__isnull=True).exists())
+
+    def test_needs_are_shown_in_every_state_and_a_centre_takes_part(self):
+        from samverkan.needs.models import Need
+
+        states = {need.state for need in Need.objects.with_state()}
+        self.assertEqual(states - {"draft"}, {"open", "addressed", "met", "closed"})
+        met = Need.objects.get(status=Need.Status.MET)
+        self.assertIsNotNone(met.met_by)
+        self.assertTrue(met.collaborations.exists())
+        # A centre member wrote the centre's own need, answered by a collaboration that the
+        # centre now takes part in and the member sees.
+        centre_need = Need.objects.get(centre__isnull=False)
+        member = centre_need.created_by
+        self.assertEqual(member.username, "centre")
+        self.assertEqual(member.centre_ids(), [centre_need.centre_id])
+        collaboration = centre_need.collaborations.get()
+        self.assertIn(centre_need.centre, collaboration.centres.all())
+        self.assertIn(collaboration, Collaboration.objects.visible_to(member))
+        self.assertEqual(centre_need.state, "addressed")
+        # An inquiry answers a need, too.
+        self.assertTrue(Need.objects.filter(inquiries__isnull=False).exists())

@@ -31,6 +31,7 @@ from samverkan.collaborations.models import (
     Collaboration,
     CollaborationParty,
     FollowUp,
+    Funder,
     FundingApplication,
 )
 from samverkan.effects import actions
@@ -42,7 +43,7 @@ from samverkan.effects.indicators import (
     Scope,
     get_indicator,
 )
-from samverkan.effects.models import Report
+from samverkan.effects.models import ExpectedEffect, Report
 from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Centre, Committee, Organisation
@@ -137,7 +138,8 @@ def funding(
 ) -> FundingApplication:
     return FundingApplication.objects.create(
         collaboration=on,
-        funder=funder,
+        funder=Funder.objects.get(slug=funder) if funder != Funder.OTHER else None,
+        funder_name="Another funder" if funder == Funder.OTHER else "",
         call="Test call",
         status=status,
         amount_applied=Decimal(applied),
@@ -528,20 +530,49 @@ class IndicatorTestCase(BaseTestCase):
         total = Committee.objects.count()
         self.assertEqual(total, 15)
         result = self.compute("needs_coverage")
-        self.assertEqual(figures(result), [Decimal("13.3")])  # rare, informatics: 2 of 15
+        # rare, informatics: 2 of 15; none of their 3 needs has an activity yet
+        self.assertEqual(figures(result), [Decimal("13.3"), Decimal("0.0")])
         self.assertEqual(
             series(result),
             [[Decimal("6.7"), 1], [Decimal("13.3"), 2], [Decimal("13.3"), 2], [Decimal("13.3"), 2]],
         )
         per_committee = table(result, "by_committee")
-        self.assertEqual(per_committee[self.informatics.name], [2])
-        self.assertEqual(per_committee[Committee.objects.get(slug="haematology").name], [0])
+        self.assertEqual(per_committee[self.informatics.name], [2, 0])
+        self.assertEqual(per_committee[Committee.objects.get(slug="haematology").name], [0, 0])
+
+    def test_it_counts_the_needs_that_led_to_an_activity_in_the_period(self):
+        from samverkan.collaborations.models import CollaborationNeed
+
+        rare_need, *informatics_needs = Need.objects.filter(
+            committee__in=[self.rare, self.informatics], status=Need.Status.PUBLISHED
+        ).order_by("published_at")
+        # An inquiry in 2025 answers the rare need; a declined one is no activity.
+        self.i5.need = rare_need
+        self.i5.save(update_fields=["need"])
+        self.i2.need = informatics_needs[0]
+        self.i2.save(update_fields=["need"])
+        # A collaboration linked to the other informatics need only after the period.
+        CollaborationNeed.objects.create(
+            collaboration=self.c3, need=informatics_needs[1], linked_at=at(2026, 1, 5)
+        )
+        result = self.compute("needs_coverage")
+        self.assertEqual(figures(result)[1], Decimal("33.3"))  # 1 of 3
+        self.assertEqual(result.figures[1].detail, "1 av 3 publicerade eller uppfyllda behov")
+        per_committee = table(result, "by_committee")
+        self.assertEqual(per_committee[self.rare.name], [1, 1])
+        self.assertEqual(per_committee[self.informatics.name], [2, 0])
+        # Measured over 2026 too, the collaboration counts; a need marked met still counts.
+        Need.objects.filter(pk=rare_need.pk).update(status=Need.Status.MET)
+        later = self.compute("needs_coverage", period=(datetime.date(2025, 1, 1), TODAY))
+        self.assertEqual(table(later, "by_committee")[self.informatics.name], [2, 1])
+        self.assertEqual(table(later, "by_committee")[self.rare.name], [1, 1])
 
     def test_it_measures_coverage_by_kind_and_for_one_committee(self):
         by_kind = self.compute("needs_coverage", kind="research")
         self.assertEqual(series(by_kind)[1:3], [[Decimal("0.0"), 0], [Decimal("6.7"), 1]])
         self.assertEqual(
-            figures(self.compute("needs_coverage", committee=self.rare)), [Decimal("100.0")]
+            figures(self.compute("needs_coverage", committee=self.rare)),
+            [Decimal("100.0"), Decimal("0.0")],
         )
 
     def test_it_counts_companies_engaged_for_the_first_time(self):
@@ -554,6 +585,46 @@ class IndicatorTestCase(BaseTestCase):
     def test_it_counts_first_engagements_within_the_filters(self):
         self.assertEqual(figures(self.compute("new_companies", centre=self.syd)), [2])  # c3: C, D
         self.assertEqual(figures(self.compute("new_companies", committee=self.rare)), [3])
+
+    def test_it_counts_companies_with_more_than_one_collaboration(self):
+        # Started by the end of 2025: E (c1, 2024), A and B (c2, 1 Feb), D and C (c3, May);
+        # B also had "Old" (2023), so B has two from 1 Feb. A's planned one does not count.
+        result = self.compute("repeat_companies")
+        self.assertEqual(figures(result), [1, Decimal("20.0")])
+        self.assertEqual(
+            series(result),
+            [
+                [1, Decimal("33.3"), 3],  # Q1: E, A, B with one; B with two
+                [1, Decimal("20.0"), 5],
+                [1, Decimal("20.0"), 5],
+                [1, Decimal("20.0"), 5],
+            ],
+        )
+        # E joins c2 and c3 too: three collaborations, two of them from 1 February.
+        for row in (self.c2, self.c3):
+            CollaborationParty.objects.create(
+                collaboration=row, organisation=self.e, role="company"
+            )
+        result = self.compute("repeat_companies", Interval.YEAR)
+        self.assertEqual(figures(result), [2, Decimal("40.0")])
+        self.assertEqual(series(result), [[2, Decimal("40.0"), 5]])
+        self.assertEqual(
+            table(result, "by_collaborations"),
+            {"Ett": [3], "Två": [1], "Tre eller fyra": [1], "Fem eller fler": [0]},
+        )
+        # Before the collaborations of 2025, only B's "Old" and E's c1 had started.
+        year_2024 = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
+        earlier = self.compute("repeat_companies", period=year_2024)
+        self.assertEqual(figures(earlier), [0, Decimal("0.0")])
+
+    def test_it_counts_repeat_companies_within_the_filters_in_one_query(self):
+        with self.assertNumQueries(1):
+            result = self.compute("repeat_companies", committee=self.rare)
+        self.assertEqual(figures(result), [0, Decimal("0.0")])  # c1 (E), c3 (D, C)
+        grow_data(self, 20)  # twenty more companies, each with one; A in all twenty
+        with self.assertNumQueries(1):
+            result = self.compute("repeat_companies")
+        self.assertEqual(figures(result), [2, Decimal("8.0")])  # A and B of 25
 
     @override_settings(EFFECTS_KNOWLEDGE_EXCHANGE_PROVIDER="")
     def test_it_has_no_knowledge_exchange_data_until_a_provider_is_set(self):
@@ -594,7 +665,10 @@ class IndicatorTestCase(BaseTestCase):
 
     def test_every_indicator_names_its_effect_definition_and_a_short_sheet_title(self):
         self.assertEqual(len({i.id for i in INDICATORS}), len(INDICATORS))
-        self.assertEqual(len({i.effect for i in INDICATORS}), 6)  # each expected effect
+        # The pack names each indicator under an expected effect, and only indicators
+        # that exist.
+        named = {i for e in ExpectedEffect.objects.all() for i in e.indicators}
+        self.assertEqual(named, {i.id for i in INDICATORS})
         for indicator in INDICATORS:
             self.assertGreater(len(str(indicator.definition)), 80, indicator.id)
             self.assertLessEqual(len(str(indicator.short_name)), 31, indicator.id)
@@ -735,6 +809,32 @@ class DashboardTestCase(BaseTestCase):
         }
         self.assertEqual(rows["2025 Q2"], ["1", "2"])  # c3 started; c1 and c3 active
 
+    def test_it_downloads_the_repeat_companies_as_csv_and_in_the_workbook(self):
+        from openpyxl import load_workbook
+
+        from samverkan.effects.export import xlsx_bytes
+
+        self.login(self.alice)
+        response = self.client.get(
+            "/effects/repeat_companies.csv?date_from=2025-01-01&date_to=2025-12-31",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(response.status_code, 200)
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual(rows[0], ["Companies with more than one collaboration"])
+        by_label = {row[0]: row[1:] for row in rows if row}
+        self.assertEqual(by_label["2025 Q1"], ["1", "33.3", "3"])
+        self.assertEqual(by_label["Two"], ["1"])
+        indicator = get_indicator("repeat_companies")
+        assert indicator is not None
+        scope = Scope(*YEAR_2025, today=TODAY)
+        with translation.override("en"):
+            workbook = load_workbook(
+                io.BytesIO(xlsx_bytes([(indicator.compute(scope), None)], scope, at(2026, 1, 8)))
+            )
+        sheet = workbook["Repeat companies"]
+        self.assertEqual(sheet["A1"].value, "Companies with more than one collaboration")
+
     def test_it_never_hands_a_spreadsheet_a_formula(self):
         funding(self.c2, "other", "submitted", "10", "=A1", submitted=datetime.date(2025, 5, 1))
         self.login(self.alice)
@@ -768,10 +868,10 @@ class DashboardTestCase(BaseTestCase):
 
 
 # Session and user (2), the infrastructure (1), the committee and centre choices (2), the
-# cache's generation (1), the indicators (23: collaborations by committee, centre and region
-# are grouped queries beside the lists they fill; one more once a knowledge-exchange
-# provider is set).
-EXPECTED_DASHBOARD_QUERIES = 29
+# cache's generation (1), the pack's expected effects (1), the answer target (1), the
+# indicators (24: collaborations by committee, centre and region are grouped queries
+# beside the lists they fill; one more once a knowledge-exchange provider is set).
+EXPECTED_DASHBOARD_QUERIES = 32
 # Session and user, the infrastructure, the choices, the generation.
 EXPECTED_CACHED_QUERIES = 6
 
@@ -1010,7 +1110,7 @@ class ReportWorkerTestCase(TransactionTestCase):
         money = values("Joint funding applications")
         self.assertEqual(money["Money granted (SEK)"][:2], [1234567, "SEK"])
         self.assertEqual(money["SEK"][:2], [2000000, 1234567])
-        answered = values("Answered in 10 working days")
+        answered = values("Answered in target time")
         self.assertAlmostEqual(answered["Answered within 10 working days"][0], 2 / 3, places=3)
         self.assertIn("No data yet", values("Knowledge exchange"))
         self.assertTrue(workbook["Inquiries received"]._charts)  # a chart of the series
@@ -1054,3 +1154,13 @@ class ReportWorkerTestCase(TransactionTestCase):
         self.assertContains(
             self.client.get(f"/effects/reports/{report.pk}/"), "could not be prepared"
         )
+
+
+def test_working_days_become_calendar_days_by_the_weekday_of_arrival():
+    from samverkan.effects.indicators import calendar_days_allowed
+
+    # Ten working days: the same weekday two weeks later; from a weekend, that Friday.
+    assert [calendar_days_allowed(10, day) for day in range(1, 8)] == [14] * 5 + [13, 12]
+    # One working day: Friday's answer is due on Monday, the weekend's on Monday too.
+    assert [calendar_days_allowed(1, day) for day in range(1, 8)] == [1, 1, 1, 1, 3, 2, 1]
+    assert calendar_days_allowed(15, 1) == 21

@@ -4,7 +4,7 @@ to the effect's full section."""
 
 import re
 
-from samverkan.effects.indicators import Effect
+from samverkan.effects.models import ExpectedEffect
 from samverkan.test import BaseTestCase, submit_inquiry
 
 
@@ -21,7 +21,7 @@ class OverviewTestCase(BaseTestCase):
         overview = re.search(r'<section class="overview".*?</section>', html, re.S)
         assert overview is not None
         cards = re.findall(r'<li class="overview-card">.*?</li>', overview.group(0), re.S)
-        self.assertEqual(len(cards), len(Effect))
+        self.assertEqual(len(cards), ExpectedEffect.objects.count())
         for card in cards:
             effect = re.search(r'href="#(effect-[\w-]+)"', card)
             indicator = re.search(r'href="#(indicator-[\w-]+)"', card)

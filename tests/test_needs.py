@@ -532,13 +532,14 @@ class NeedCoverageTestCase(NeedTestCase):
 
 
 class NeedQueryCountTestCase(NeedTestCase):
-    BOARD_QUERIES = (
-        6  # infrastructure, count, page, goals of the page, committees and goals for the filters
-    )
-    COVERAGE_QUERIES = 5  # session, user, infrastructure, committee rows, totals
-    MINE_QUERIES = (
-        7  # session, user, infrastructure, member's committees, count, filter's committees, page
-    )
+    # infrastructure, count, page, goals of the page; committees, centres and goals for the
+    # filters. The page's states come with its rows.
+    BOARD_QUERIES = 7
+    # session, user, infrastructure, committee rows, centre rows, committee and need totals
+    COVERAGE_QUERIES = 7
+    # session, user, infrastructure, member's committees and centres, count, filter's
+    # committees, page (with each need's state)
+    MINE_QUERIES = 8
 
     @classmethod
     def setUpTestData(cls) -> None:

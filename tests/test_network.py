@@ -20,8 +20,10 @@ from samverkan.agreements.models import Agreement
 from samverkan.collaborations import actions as collaboration_actions
 from samverkan.collaborations.models import (
     Approval,
+    Collaboration,
     CollaborationParty,
     CommunicationActivity,
+    Funder,
     FundingApplication,
 )
 from samverkan.core.models import StaleRecordError
@@ -38,9 +40,10 @@ from samverkan.orgs.models import (
     Organisation,
 )
 from samverkan.orgs.querysets import knowledge_exchange, knowledge_exchange_events
+from samverkan.orgs.relationship import relationship_over_time
 from samverkan.register.models import CorrectionRequest, RegisterEntry
 from samverkan.strategy.models import Action, Strategy
-from samverkan.test import BaseTestCase, valid_orgnr
+from samverkan.test import BaseTestCase, submit_inquiry, valid_orgnr
 
 # The network is mounted at /organisations/ by the project's urls; until it is, these
 # tests mount it themselves (and only then, so the namespace is never registered twice).
@@ -416,6 +419,100 @@ class OrganisationPageTestCase(NetworkTestCase):
 
 
 @override_settings(ROOT_URLCONF=NETWORK_URLS)
+class RelationshipTestCase(NetworkTestCase):
+    """The organisation page shows the relationship year by year, from grouped counts."""
+
+    @classmethod
+    def collaboration(
+        cls, title: str, status: str, start: datetime.date | None, end: datetime.date | None
+    ) -> Collaboration:
+        row = collaboration_actions.do_create_collaboration(
+            cls.alice, collaboration_actions.CollaborationData(title=title, kind="pilot")
+        )
+        Collaboration.objects.filter(pk=row.pk).update(
+            status=status, start_date=start, end_date=end
+        )
+        CollaborationParty.objects.create(collaboration=row, organisation=cls.acme, role="company")
+        return row
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        d = datetime.date
+        cls.first = cls.collaboration("Första piloten", "completed", d(2023, 5, 1), d(2024, 6, 30))
+        cls.first.committees.add(cls.rare)
+        cls.collaboration("Andra piloten", "active", d(2025, 2, 1), None)
+        cls.collaboration("Planerad", "planned", d(2026, 1, 1), None)  # not started: not counted
+        cls.collaboration("Avbruten", "ended_early", d(2024, 3, 1), d(2024, 4, 1))
+        inquiry = submit_inquiry()
+        Inquiry.objects.filter(pk=inquiry.pk).update(
+            created_at=datetime.datetime(2024, 1, 15, 10, tzinfo=datetime.UTC)
+        )
+        for day in (d(2023, 1, 10), d(2025, 3, 3)):
+            Interaction.objects.create(organisation=cls.acme, kind="call", date=day, subject="x")
+        EventParticipant.objects.create(event=cls.event, organisation=cls.acme, contact=cls.ada)
+        # Another organisation's engagements are not Acme's.
+        Interaction.objects.create(
+            organisation=cls.other, kind="call", date=d(2021, 1, 1), subject="y"
+        )
+
+    def years(self, response) -> dict[int, tuple[int, ...]]:
+        return {
+            r.year: (r.inquiries, r.started, r.active, r.ended, r.interactions, r.events)
+            for r in response.context["relationship"].years
+        }
+
+    def test_it_shows_each_year_newest_first_with_the_first_and_latest_engagement(self):
+        self.login(self.dave)
+        response = self.client.get(self.acme.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        relationship = response.context["relationship"]
+        this_year = timezone.localdate().year
+        self.assertEqual([r.year for r in relationship.years], list(range(this_year, 2022, -1)))
+        years = self.years(response)
+        # (inquiries, started, active, ended, interactions, events)
+        self.assertEqual(years[2023], (0, 1, 1, 0, 1, 0))
+        self.assertEqual(years[2024], (1, 1, 2, 2, 0, 0))
+        self.assertEqual(years[2025], (0, 1, 1, 0, 1, 0))
+        self.assertEqual(years[2026][1:4], (0, 1, 0))  # the second pilot still runs
+        self.assertEqual(years[2026][5], 1)  # the industry day of March 2026
+        self.assertEqual(relationship.first, datetime.date(2023, 1, 10))
+        self.assertEqual(relationship.latest, datetime.date(2026, 3, 5))
+        self.assertContains(response, "The relationship over time")
+        self.assertContains(response, "First engagement")
+
+    def test_a_committee_member_counts_only_the_collaborations_they_may_see(self):
+        self.login(self.bob)
+        years = self.years(self.client.get(self.acme.get_absolute_url()))
+        self.assertEqual(years[2023][1:4], (1, 1, 0))
+        self.assertEqual(years[2024][1:4], (0, 1, 1))
+        self.assertEqual(sum(y[1] for y in years.values()), 1)
+        self.assertEqual(sum(y[0] for y in years.values()), 0)  # the inquiry is not routed
+
+    def test_an_organisation_with_no_engagement_says_so(self):
+        self.login(self.alice)
+        response = self.client.get(self.nordic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertTrue(response.context["relationship"].is_empty)
+        self.assertContains(response, "No engagement with the infrastructure yet.")
+
+    def test_it_counts_with_a_fixed_number_of_queries(self):
+        self.login(self.alice)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(self.acme.get_absolute_url())
+        for year in range(2000, 2020):
+            start = datetime.date(year, 2, 1)
+            self.collaboration(f"Projekt {year}", "completed", start, start.replace(month=9))
+            Interaction.objects.create(organisation=self.acme, kind="call", date=start, subject="z")
+            event = Event.objects.create(title=f"Dag {year}", kind="webinar", date=start)
+            EventParticipant.objects.create(event=event, organisation=self.acme)
+        with self.assertNumQueries(len(few.captured_queries)):
+            response = self.client.get(self.acme.get_absolute_url())
+        self.assertEqual(response.context["relationship"].first, datetime.date(2000, 2, 1))
+        self.assertEqual(self.years(response)[2010], (0, 1, 1, 1, 1, 1))
+        with self.assertNumQueries(1):  # every kind of engagement, grouped by year, in one
+            relationship_over_time(self.acme, self.alice)
+
+
+@override_settings(ROOT_URLCONF=NETWORK_URLS)
 class OrganisationWritesTestCase(NetworkTestCase):
     def test_a_coordinator_adds_an_organisation(self):
         self.login(self.alice)
@@ -785,7 +882,7 @@ class MergeTestCase(NetworkTestCase):
         entry.organisations.add(dup)
         Centre.objects.first().partners.add(dup)
         funding = FundingApplication.objects.create(
-            collaboration=only_dup, funder="vinnova", call="Utlysning"
+            collaboration=only_dup, funder=Funder.objects.get(slug="vinnova"), call="Utlysning"
         )
         funding.applicants.add(dup)
         # Relations whose names this code never mentions: hidden ones (related_name="+")

@@ -8,16 +8,20 @@ from unittest import mock
 from django.core import signing
 from django.utils import timezone, translation
 
+from samverkan.accounts.models import Role, User
 from samverkan.collaborations import actions
 from samverkan.collaborations.links import request_for_token, token_for
 from samverkan.collaborations.models import (
     Approval,
     Collaboration,
+    FollowUp,
     FollowUpAnswer,
     PartyRequest,
     PartyRequestPurpose,
 )
 from samverkan.core.models import OutboundEmail, Parameter
+from samverkan.core.periodic import periodic_jobs
+from samverkan.core.tasks import run_periodic_sweeps
 from samverkan.orgs.models import Contact, Organisation
 from samverkan.register.models import CorrectionRequest, RegisterConfirmation, RegisterEntry
 from samverkan.test import BaseTestCase
@@ -25,7 +29,7 @@ from samverkan.test import BaseTestCase
 LINK = re.compile(r"https?://\S+/collaborations/p/(\S+)/")
 
 
-class PartyLinkTestCase(BaseTestCase):
+class PartyLinkFixture(BaseTestCase):
     """Beta Diagnostik has no user account; its contact person Bo takes part by e-mail."""
 
     @classmethod
@@ -75,6 +79,8 @@ class PartyLinkTestCase(BaseTestCase):
         self.pass_gates(self.collaboration)
         actions.do_change_collaboration_status(self.collaboration, self.alice, "active")
 
+
+class PartyLinkTestCase(PartyLinkFixture):
     # Communication ---------------------------------------------------------------------
 
     def draft(self, text: str = "GMS och Beta testar snabb sepsisdiagnostik.") -> object:
@@ -264,3 +270,147 @@ class PartyLinkTestCase(BaseTestCase):
                 actions.PartyData(self.beta, "company", contact=stranger),
             )
         self.assertEqual(Collaboration.objects.get(pk=self.collaboration.pk).parties.count(), 2)
+
+
+def run_reminder_job(today: datetime.date) -> dict[str, int]:
+    """The collaborations app's job, as the periodic sweep runs it."""
+    jobs = dict(periodic_jobs())
+    return jobs["reminders"](today)
+
+
+class FollowUpLinksByThemselvesTestCase(PartyLinkFixture):
+    """Nobody has to ask: the reminder job sends the links when a follow-up falls due."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.start()
+        OutboundEmail.objects.all().delete()  # the register preview's link
+        self.follow_up = self.collaboration.follow_ups.order_by("due_date").first()
+        assert self.follow_up is not None
+        self.due = self.follow_up.due_date
+        self.before = int(Parameter.get("follow_up_reminder_days_before"))
+        self.repeat = int(Parameter.get("follow_up_overdue_repeat_days"))
+
+    def links_to(self, to: str) -> int:
+        return OutboundEmail.objects.filter(to=to, body__contains="/collaborations/p/").count()
+
+    def request(self) -> PartyRequest:
+        return PartyRequest.objects.get(
+            purpose=PartyRequestPurpose.ANSWER_FOLLOW_UP, object_id=self.follow_up.pk
+        )
+
+    def test_the_link_comes_when_the_follow_up_falls_due_and_again_with_each_reminder(self):
+        day = datetime.timedelta(days=1)
+        early = self.due - datetime.timedelta(days=self.before) - day
+        self.assertEqual(run_reminder_job(early)["follow_up_links"], 0)
+        self.assertEqual(self.links_to("bo@beta.example"), 0)
+        falls_due = early + day
+        self.assertEqual(run_reminder_job(falls_due)["follow_up_links"], 1)
+        first = self.link_in_mail("bo@beta.example")
+        self.assertEqual(run_reminder_job(falls_due)["follow_up_links"], 0)  # once
+        self.assertEqual(run_reminder_job(self.due)["follow_up_links"], 0)
+        overdue = self.due + day
+        self.assertEqual(run_reminder_job(overdue)["follow_up_links"], 1)
+        self.assertEqual(run_reminder_job(overdue + day)["follow_up_links"], 0)
+        later = overdue + datetime.timedelta(days=self.repeat)
+        self.assertEqual(run_reminder_job(later)["follow_up_links"], 1)
+        self.assertEqual(self.links_to("bo@beta.example"), 3)
+        self.assertEqual(self.request().times_sent, 3)
+        # A reminder does not end the link sent before: the first still answers.
+        self.client.logout()
+        response = self.client.post(first, {"value_created": "Snabbare svar"})
+        self.assertEqual(response.status_code, 302)
+        answer = FollowUpAnswer.objects.get(follow_up=self.follow_up)
+        self.assertEqual(answer.answered_by_contact, self.bo)
+        # Answered: the coordinator is still reminded, the party no more.
+        result = run_reminder_job(later + datetime.timedelta(days=self.repeat))
+        self.assertEqual((result["follow_ups"], result["follow_up_links"]), (1, 0))
+        self.assertEqual(self.links_to("bo@beta.example"), 3)
+
+    def test_the_sweep_in_the_worker_sends_the_link(self):
+        FollowUp.objects.filter(pk=self.follow_up.pk).update(due_date=timezone.localdate())
+        counts = run_periodic_sweeps.call()
+        self.assertEqual(counts["follow_up_links"], 1)
+        self.assertEqual(self.request().contact, self.bo)
+        self.assertEqual(self.links_to("bo@beta.example"), 1)
+
+    def test_a_contact_with_an_account_signs_in_instead(self):
+        User.objects.create(
+            username="bo", email="BO@beta.example", role=Role.COMPANY, organisation=self.beta
+        )
+        self.assertEqual(run_reminder_job(self.due)["follow_up_links"], 0)
+        self.assertEqual(actions.do_ask_follow_up_answers(self.follow_up, self.alice), [])
+        self.assertEqual(self.links_to("bo@beta.example"), 0)
+
+    def test_a_party_that_has_answered_is_not_asked(self):
+        actions.do_answer_follow_up(
+            self.follow_up, self.alice, self.beta, value_created="Svar i telefon"
+        )
+        self.assertEqual(run_reminder_job(self.due)["follow_up_links"], 0)
+        self.assertFalse(PartyRequest.objects.filter(purpose="follow_up").exists())
+
+    def test_the_follow_up_page_shows_who_waits_to_resend_or_choose_another_contact(self):
+        gamma = Organisation.objects.create(name="Gamma Analys AB")
+        actions.do_save_party(self.collaboration, self.alice, actions.PartyData(gamma, "company"))
+        run_reminder_job(self.due)
+        old = self.link_in_mail("bo@beta.example")
+        self.login(self.alice)
+        url = self.follow_up.get_absolute_url()
+        page = self.client.get(url)
+        self.assertContains(page, "Still waiting for")
+        self.assertContains(page, "Link sent to Bo Berg on")
+        self.assertContains(page, "Resend to Bo Berg")
+        self.assertContains(page, "Choose another contact")
+        self.assertContains(page, "No contact person to send a link to")
+        self.assertContains(page, "Gamma Analys AB")
+        request = self.request()
+        resend = f"/collaborations/{self.collaboration.pk}/requests/{request.pk}/resend/"
+        response = self.client.post(resend, {"next": url})
+        self.assertRedirects(response, url)
+        self.assertEqual(self.request().times_sent, 2)
+        self.assertEqual(self.links_to("bo@beta.example"), 2)
+        self.client.logout()
+        self.assertEqual(self.client.get(old).status_code, 404)  # resending ends the old link
+        self.login(self.alice)
+        response = self.client.post(
+            resend, {"next": url, f"resend{request.pk}-contact": self.britt.pk}
+        )
+        self.assertRedirects(response, url)
+        self.assertEqual(self.request().contact, self.britt)
+        self.assertEqual(self.links_to("britt@beta.example"), 1)
+        # Only a page of the same collaboration is a place to go back to.
+        response = self.client.post(resend, {"next": "https://evil.example/"})
+        self.assertRedirects(response, self.collaboration.get_absolute_url())
+        # Answered through the link: nobody waits any more.
+        self.client.logout()
+        self.client.post(self.link_in_mail("britt@beta.example"), {"value_created": "Bra"})
+        self.login(self.alice)
+        self.assertNotContains(self.client.get(url), "Still waiting for")
+
+    def test_the_register_preview_link_goes_only_to_contacts_without_an_account(self):
+        self.assertEqual(
+            PartyRequest.objects.get(purpose=PartyRequestPurpose.CONFIRM_REGISTER).contact,
+            self.bo,
+        )
+        other = actions.do_create_collaboration(
+            self.alice,
+            actions.CollaborationData(title="Andra", kind="pilot", start_date=timezone.localdate()),
+        )
+        actions.do_save_party(
+            other, self.alice, actions.PartyData(self.skane, "infrastructure_party")
+        )
+        actions.do_save_party(
+            other, self.alice, actions.PartyData(self.beta, "company", contact=self.bo)
+        )
+        User.objects.create(
+            username="bo", email="bo@beta.example", role=Role.COMPANY, organisation=self.beta
+        )
+        self.pass_gates(other)
+        actions.do_change_collaboration_status(other, self.alice, "active")
+        self.assertFalse(PartyRequest.objects.filter(collaboration=other).exists())
+        # Bo signs in instead: the preview comes to him as a party's user.
+        self.assertTrue(
+            OutboundEmail.objects.filter(to="bo@beta.example")
+            .exclude(body__contains="/collaborations/p/")
+            .exists()
+        )

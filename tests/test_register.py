@@ -369,6 +369,98 @@ class PublicationTestCase(RegisterTestCase):
         self.assertEqual(response.status_code, 404)
 
 
+class WithdrawnStubTestCase(RegisterTestCase):
+    """A withdrawn entry stays listed everywhere the register is read, as a stub: its
+    title, marked withdrawn, with the date and the reason, and none of its content."""
+
+    REASON = "Företaget drog sig ur innan något gjordes."
+    SUMMARY = "Ett samarbetsavtal om webbkurser för vårdpersonal."
+
+    def setUp(self) -> None:
+        super().setUp()
+        translation.activate("en")
+        actions.do_change_collaboration_status(self.other_published, self.alice, "ended_early")
+        self.entry = register.do_withdraw_from_register(
+            self.other_published, self.alice, self.REASON
+        )
+        self.client.logout()
+
+    def test_the_entry_keeps_only_its_stub(self):
+        entry = RegisterEntry.objects.get(collaboration=self.other_published)
+        self.assertEqual((entry.state, entry.title), ("withdrawn", "Utbildning i genomik"))
+        self.assertEqual((entry.summary, entry.companies_text, entry.parties_text), ("", "", ""))
+        self.assertEqual((entry.start_date, entry.year, entry.funding), (None, None, []))
+        self.assertFalse(entry.organisations.exists())
+        self.assertFalse(entry.committees.exists())
+        # A later change to the collaboration does not bring the content back.
+        self.other_published.refresh_from_db()
+        actions.do_update_collaboration(
+            self.other_published,
+            self.alice,
+            actions.CollaborationData(title="Nytt namn", kind="research", summary="Nytt"),
+        )
+        entry.refresh_from_db()
+        self.assertEqual((entry.state, entry.title, entry.summary), ("withdrawn", entry.title, ""))
+
+    def test_the_register_page_lists_the_stub(self):
+        page = self.client.get("/register/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(page, "Utbildning i genomik")
+        self.assertContains(page, "Withdrawn on")
+        self.assertContains(page, self.REASON)
+        self.assertNotContains(page, self.SUMMARY)
+        self.assertContains(page, "Helgenomsekvensering för nyfödda")  # the others stay
+        found = self.client.get("/register/?q=genomik", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(found, self.REASON)
+        # The stub names no party: a company's entries are its published ones.
+        by_company = self.client.get(f"/register/?company={self.acme.pk}")
+        self.assertContains(by_company, "Helgenomsekvensering för nyfödda")
+        self.assertNotContains(by_company, self.REASON)
+
+    def test_the_api_lists_the_stub_marked_withdrawn(self):
+        items = self.client.get("/api/v1/register/collaborations").json()["items"]
+        stub = next(i for i in items if i["id"] == self.other_published.pk)
+        self.assertEqual(stub["state"], "withdrawn")
+        self.assertEqual(stub["withdrawal_reason"], self.REASON)
+        self.assertIsNotNone(stub["withdrawn_at"])
+        self.assertEqual((stub["summary"], stub["companies"], stub["committees"]), ("", "", []))
+        published = next(i for i in items if i["id"] == self.published.pk)
+        self.assertEqual((published["state"], published["withdrawal_reason"]), ("published", ""))
+        one = self.client.get(f"/api/v1/register/collaborations/{self.other_published.pk}")
+        self.assertEqual(one.json()["state"], "withdrawn")
+
+    def test_the_exports_hold_the_stub_marked_withdrawn(self):
+        response = self.client.get("/register/export.csv")
+        content = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(content))}
+        stub = rows[str(self.other_published.pk)]
+        self.assertEqual(
+            (stub["state"], stub["title"], stub["withdrawal_reason"]),
+            ("withdrawn", "Utbildning i genomik", self.REASON),
+        )
+        self.assertEqual((stub["summary"], stub["companies"]), ("", ""))
+        self.assertTrue(stub["withdrawn_at"])
+        self.assertEqual(rows[str(self.published.pk)]["state"], "published")
+        self.assertNotIn(self.SUMMARY, content)
+        response = self.client.get("/register/export.json")
+        data = json.loads(b"".join(response.streaming_content))
+        stub = next(r for r in data if r["id"] == self.other_published.pk)
+        self.assertEqual((stub["state"], stub["withdrawal_reason"]), ("withdrawn", self.REASON))
+
+    def test_the_feed_tells_of_the_withdrawal(self):
+        response = self.client.get("/register/feed/", HTTP_ACCEPT_LANGUAGE="en")
+        root = ET.fromstring(response.content)  # noqa: S314 - our own feed
+        entries = {
+            e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}summary") or ""
+            for e in root.iter(f"{ATOM}entry")
+        }
+        self.assertIn("Withdrawn: Utbildning i genomik", entries)
+        self.assertIn(self.REASON, entries["Withdrawn: Utbildning i genomik"])
+        self.assertNotIn(self.SUMMARY, response.content.decode())
+        # The newest event first: the withdrawal.
+        first = next(root.iter(f"{ATOM}entry")).findtext(f"{ATOM}title")
+        self.assertEqual(first, "Withdrawn: Utbildning i genomik")
+
+
 class RegisterSearchTestCase(RegisterTestCase):
     def titles(self, query: str) -> set[str]:
         items = self.client.get("/api/v1/register/collaborations", {"q": query}).json()["items"]

@@ -20,8 +20,11 @@ from samverkan.core import ratelimit
 from samverkan.core.models import OutboundEmail, RateCounter
 from samverkan.core.tasks import (
     claim_outbound_email,
+    ensure_periodic_sweeps,
     requeue_stalled_emails,
+    run_periodic_sweeps,
     send_outbound_email,
+    sweep_outbox,
 )
 from samverkan.inquiries.matching import store_committee_suggestions
 from samverkan.inquiries.models import DESCRIPTION_MAX_LENGTH, Inquiry
@@ -220,17 +223,50 @@ class ForgottenEmailTestCase(TransactionTestCase):
     def test_a_pending_mail_whose_task_died_with_its_worker_is_sent_by_the_sweep(self):
         submit_inquiry()
         email = OutboundEmail.objects.get()
+        # Due a minute ago, its task still waiting: a busy worker, not a lost task.
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            next_attempt_at=timezone.now() - datetime.timedelta(minutes=3)
+        )
+        self.assertEqual(requeue_stalled_emails(), 0)
         # The task that should have sent it was lost: nothing is queued for it any more.
         DBTaskResult.objects.all().delete()
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            updated_at=timezone.now() - datetime.timedelta(hours=7)
-        )
         self.assertEqual(requeue_stalled_emails(), 1)
+        # Queued again, it is not queued a third time while that task waits.
+        self.assertEqual(requeue_stalled_emails(), 0)
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
         email.refresh_from_db()
         self.assertEqual(email.status, OutboundEmail.Status.SENT)
-        # A mail that waits for its planned retry is left to it.
         self.assertEqual(requeue_stalled_emails(), 0)
+
+    def test_a_failed_send_is_due_again_after_its_back_off(self):
+        submit_inquiry()
+        email = OutboundEmail.objects.get()
+        with override_settings(EMAIL_BACKEND="tests.failing_email.FailingBackend"):
+            self.assertEqual(send_outbound_email.call(email.pk), "retry")
+        email.refresh_from_db()
+        self.assertEqual(email.status, OutboundEmail.Status.PENDING)
+        wait = email.next_attempt_at - timezone.now()
+        self.assertGreater(wait, datetime.timedelta(seconds=50))
+        self.assertLessEqual(wait, datetime.timedelta(minutes=1))
+        # Its retry is planned: nothing for the sweep, even once the retry is lost, until
+        # it is overdue.
+        DBTaskResult.objects.all().delete()
+        self.assertEqual(requeue_stalled_emails(), 0)
+
+    def test_the_outbox_sweep_plans_its_next_look_and_keeps_the_periodic_sweep_alive(self):
+        DBTaskResult.objects.all().delete()
+        self.assertEqual(sweep_outbox.call(), 0)
+        waiting = dict(
+            DBTaskResult.objects.filter(status="READY").values_list("task_path", "run_after")
+        )
+        self.assertEqual(set(waiting), {sweep_outbox.module_path, run_periodic_sweeps.module_path})
+        self.assertGreater(waiting[sweep_outbox.module_path], timezone.now())
+        # The periodic sweep, in turn, keeps the outbox sweep waiting.
+        DBTaskResult.objects.filter(task_path=sweep_outbox.module_path).delete()
+        self.assertFalse(ensure_periodic_sweeps())
+        self.assertTrue(
+            DBTaskResult.objects.filter(task_path=sweep_outbox.module_path, status="READY").exists()
+        )
 
 
 class ParallelRateLimitTestCase(TransactionTestCase):

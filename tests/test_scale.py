@@ -25,13 +25,14 @@ from samverkan.test import BaseTestCase
 
 MAX_QUERIES = 12
 # An organisation's page shows six lists (contacts, interactions with their people,
-# inquiries, collaborations, agreements, events), the membership form and the
-# infrastructure's identity that every page reads once.
-ORGANISATION_PAGE_QUERIES = 13
-# A collaboration's page shows its committees, centres, goals, parties, funding with its
-# applicants, agreements, communication, follow-ups with their answers, waiting party
-# requests and gates, each a list of its own.
-COLLABORATION_PAGE_QUERIES = 16
+# inquiries, collaborations, agreements, events), its memberships with the associations
+# it may join, its relationship year by year and the infrastructure's identity that
+# every page reads once.
+ORGANISATION_PAGE_QUERIES = 14
+# A collaboration's page shows its committees, centres, the needs it answers, goals,
+# parties, funding with its applicants, agreements, communication, follow-ups with their
+# answers, waiting party requests and gates, each a list of its own.
+COLLABORATION_PAGE_QUERIES = 17
 # The rate limit, the organisation and contact, the reference number (two), the inquiry
 # and its history, the status change, the acknowledgement, the coordinators, their
 # preferences, their notifications and one statement for all their e-mails, inside a

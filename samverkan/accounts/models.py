@@ -62,6 +62,14 @@ class User(AbstractUser):
             self._committee_ids = cached
         return cached
 
+    def centre_ids(self) -> list[int]:
+        """Ids of the regional centres this user is a member of, once per request."""
+        cached: list[int] | None = getattr(self, "_centre_ids", None)
+        if cached is None:
+            cached = list(self.centres.values_list("pk", flat=True))
+            self._centre_ids = cached
+        return cached
+
 
 class OrganisationLinkRequest(TimeStampedModel):
     """A company user asks to act for an organisation; a coordinator decides."""

@@ -103,7 +103,12 @@ class CollaborationDetailOut(CollaborationOut):
     non_exclusivity_note: str
     inquiry: str | None = Field(None, description="The reference of the inquiry it came from")
     parties: list[PartyOut]  # type: ignore[assignment]
-    centres: list[str]
+    centres: list[str] = Field(
+        ..., description="Identifiers of the regional centres taking part in it"
+    )
+    needs: list[int] = Field(
+        ..., description="Ids of the committees' and centres' needs it answers"
+    )
     goals: list[int]
     allowed_transitions: list[str]
     start_blockers: list[str] = Field(
@@ -140,6 +145,10 @@ class CollaborationDetailOut(CollaborationOut):
     @staticmethod
     def resolve_centres(obj: Any) -> list[str]:
         return [g.slug for g in obj.centres.all()]
+
+    @staticmethod
+    def resolve_needs(obj: Any) -> list[int]:
+        return [link.need_id for link in obj.need_links.all()]
 
     @staticmethod
     def resolve_goals(obj: Any) -> list[int]:
@@ -189,7 +198,7 @@ class CollaborationGatesIn(Schema):
 
 class FundingOut(Schema):
     id: int
-    funder: str
+    funder: str = Field(..., description="The funder's identifier in the reference data, or other")
     funder_name: str
     call: str
     amount_applied: Decimal
@@ -201,9 +210,17 @@ class FundingOut(Schema):
     applicants: list[OrganisationRefOut]
     version: int
 
+    @staticmethod
+    def resolve_funder(obj: Any) -> str:
+        return str(obj.funder_slug)
+
 
 class FundingIn(Schema):
-    funder: str = Field(..., description="vinnova, vr, horizon_europe or other")
+    funder: str = Field(
+        ...,
+        max_length=50,
+        description="A funder's identifier from the reference data (GET /api/v1/funders), or other",
+    )
     funder_name: str = Field("", description="Required when the funder is other")
     call: str
     amount_applied: Decimal = Field(Decimal(0), description='A decimal string, e.g. "1500000.00"')

@@ -107,7 +107,7 @@ def _get(request: ApiRequest, collaboration_id: int) -> Collaboration:
 
 def _get_detail(request: ApiRequest, collaboration_id: int) -> Collaboration:
     return get_object_or_404(
-        _visible(request).prefetch_related("centres", "goals"), pk=collaboration_id
+        _visible(request).prefetch_related("centres", "goals", "need_links"), pk=collaboration_id
     )
 
 
@@ -432,7 +432,9 @@ def _funding_data(payload: FundingIn) -> actions.FundingData:
 
 
 def _funding(collaboration: Collaboration) -> QuerySet[FundingApplication]:
-    return collaboration.funding_applications.prefetch_related("applicants")
+    return collaboration.funding_applications.select_related("funder").prefetch_related(
+        "applicants"
+    )
 
 
 def _create_funding(

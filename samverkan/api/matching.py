@@ -43,7 +43,8 @@ class CommitteeMatchOut(Schema):
 class NeedMatchOut(Schema):
     id: int
     title: str
-    committee: str
+    committee: str | None = Field(..., description="The committee that has the need, if any")
+    centre: str | None = Field(..., description="Or the regional centre that has it")
     score: float
     terms: list[str]
 
@@ -95,7 +96,8 @@ def match_text(request: ApiRequest, payload: MatchIn) -> dict:
             {
                 "id": m.key.pk,
                 "title": m.key.title,
-                "committee": m.key.committee.slug,
+                "committee": m.key.committee.slug if m.key.committee else None,
+                "centre": m.key.centre.slug if m.key.centre else None,
                 "score": m.score,
                 "terms": m.terms,
             }

@@ -2,7 +2,9 @@
 
 The network (organisations, contacts, interactions, events) is read by the infrastructure
 (coordinators, administrators, viewers and committee members) and written by coordinators; company
-users are refused. Published needs are public; the rest follows `Need.visible_to`.
+users are refused. Published and met needs are public; the rest follows `Need.visible_to`.
+A need's linked inquiries and collaborations are listed as far as the caller may see them;
+their numbers are public.
 """
 
 import datetime
@@ -19,7 +21,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from samverkan.accounts.models import User
+from samverkan.collaborations.models import Collaboration, CollaborationNeed
 from samverkan.core.http import ApiRequest
+from samverkan.inquiries.models import Inquiry
 from samverkan.needs import actions as need_actions
 from samverkan.needs.filters import NeedFilter
 from samverkan.needs.models import Need
@@ -27,6 +31,7 @@ from samverkan.orgs import actions
 from samverkan.orgs.filters import EventFilter, OrganisationFilter
 from samverkan.orgs.models import (
     AssociationMembership,
+    Centre,
     Committee,
     Contact,
     Event,
@@ -245,13 +250,20 @@ class EventDetailOut(EventOut):
 class NeedFilterIn(Schema):
     q: str | None = Field(None, description="Words in the title or the description")
     committee: str | None = Field(None, description="A committee id from the reference data")
+    centre: str | None = Field(None, description="A regional centre's identifier")
+    state: str | None = Field(
+        None, description="open, addressed or met (without it: published needs)"
+    )
     kind: str | None = None
     goal: int | None = Field(None, description="The number of one of the infrastructure's goals")
-    status: str | None = Field(None, description="draft, published or closed")
+    status: str | None = Field(None, description="draft, published, met or closed")
 
 
 class NeedIn(Schema):
-    committee: str = Field(..., description="A committee id from the reference data")
+    committee: str | None = Field(
+        None, description="A committee id from the reference data; or give a centre"
+    )
+    centre: str | None = Field(None, description="A regional centre's identifier, instead")
     title: str
     description: str
     kind: str
@@ -266,34 +278,84 @@ class NeedUpdateIn(NeedIn):
 
 
 class NeedStatusIn(Schema):
-    status: str = Field(..., description="draft, published or closed")
+    status: str = Field(..., description="draft, published, met or closed")
     version: int
+
+
+class NeedLinkIn(Schema):
+    collaboration: int = Field(..., description="The id of a collaboration you can see")
 
 
 class NeedOut(Schema):
     id: int
-    committee: str
-    contact_committee: str = Field(..., description="The committee companies talk to")
+    committee: str | None = Field(..., description="The committee that has the need, if any")
+    centre: str | None = Field(..., description="Or the regional centre that has it")
+    contact_committee: str | None = Field(
+        ..., description="The committee companies talk to (none for a centre's own need)"
+    )
     title: str
     description: str
     kind: str
     desired_partner: str
-    status: str
+    status: str = Field(..., description="What people decided: draft, published, met or closed")
+    state: str = Field(
+        ...,
+        description="draft, open, addressed (an inquiry in progress or a collaboration "
+        "planned or active answers it), met or closed",
+    )
     published_at: datetime.datetime | None
+    met_at: datetime.datetime | None
+    met_by: str | None = Field(None, description="Who marked it met (username)")
     goals: list[int]
+    inquiry_count: int = Field(..., description="Inquiries that answer it, in all")
+    collaboration_count: int = Field(..., description="Collaborations that answer it, in all")
+    inquiries: list[str] = Field(
+        ..., description="References of the inquiries that answer it that you may see"
+    )
+    collaborations: list[int] = Field(
+        ..., description="Ids of the collaborations that answer it that you may see"
+    )
+    register_entries: list[int] = Field(
+        ..., description="Collaboration ids of the public register entries that answer it"
+    )
     version: int
 
     @staticmethod
-    def resolve_committee(obj: Need) -> str:
-        return obj.committee.slug
+    def resolve_committee(obj: Need) -> str | None:
+        return obj.committee.slug if obj.committee else None
 
     @staticmethod
-    def resolve_contact_committee(obj: Need) -> str:
-        return obj.contact.slug
+    def resolve_centre(obj: Need) -> str | None:
+        return obj.centre.slug if obj.centre else None
+
+    @staticmethod
+    def resolve_contact_committee(obj: Need) -> str | None:
+        contact = obj.contact_committee or obj.committee
+        return contact.slug if contact else None
+
+    @staticmethod
+    def resolve_state(obj: Need) -> str:
+        return obj.state
+
+    @staticmethod
+    def resolve_met_by(obj: Need) -> str | None:
+        return obj.met_by.username if obj.met_by else None
 
     @staticmethod
     def resolve_goals(obj: Need) -> list[int]:
         return [g.number for g in obj.goals.all()]
+
+    @staticmethod
+    def resolve_inquiries(obj: Need) -> list[str]:
+        return [i.reference for i in obj.visible_inquiries]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_collaborations(obj: Need) -> list[int]:
+        return [link.collaboration_id for link in obj.visible_links]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_register_entries(obj: Need) -> list[int]:
+        return [link.collaboration_id for link in obj.public_links]  # type: ignore[attr-defined]
 
 
 # Helpers ------------------------------------------------------------------------------
@@ -559,10 +621,39 @@ def _reader(request: HttpRequest) -> User | AnonymousUser:
 
 
 def _needs(request: HttpRequest) -> QuerySet[Need]:
+    reader = _reader(request)
+    if isinstance(reader, User):
+        inquiries = Inquiry.objects.visible_to(reader)
+        collaborations = Collaboration.objects.visible_to(reader)
+    else:
+        inquiries, collaborations = Inquiry.objects.none(), Collaboration.objects.none()
     return (
-        Need.objects.visible_to(_reader(request))
-        .select_related("committee", "contact_committee")
-        .prefetch_related("goals")
+        Need.objects.visible_to(reader)
+        .with_state()
+        .with_activity_counts()
+        .select_related("committee", "centre", "contact_committee", "met_by")
+        .prefetch_related(
+            "goals",
+            Prefetch(
+                "inquiries",
+                queryset=inquiries.only("pk", "reference", "need_id").order_by("pk"),
+                to_attr="visible_inquiries",
+            ),
+            Prefetch(
+                "collaboration_links",
+                queryset=CollaborationNeed.objects.filter(
+                    collaboration__in=collaborations
+                ).order_by("collaboration_id"),
+                to_attr="visible_links",
+            ),
+            Prefetch(
+                "collaboration_links",
+                queryset=CollaborationNeed.objects.filter(
+                    collaboration__register_entry__state="published"
+                ).order_by("collaboration_id"),
+                to_attr="public_links",
+            ),
+        )
     )
 
 
@@ -572,7 +663,11 @@ def _get_need(request: HttpRequest, need_id: int) -> Need:
 
 def _need_data(payload: NeedIn) -> need_actions.NeedData:
     _check_fields(Need, {"kind": payload.kind, "title": payload.title})
-    committee = _lookup("committee", Committee.objects.all(), "slug", [payload.committee])[0]
+    committee = centre = None
+    if payload.committee:
+        committee = _lookup("committee", Committee.objects.all(), "slug", [payload.committee])[0]
+    if payload.centre:
+        centre = _lookup("centre", Centre.objects.all(), "slug", [payload.centre])[0]
     contact = None
     if payload.contact_committee:
         contact = _lookup(
@@ -580,6 +675,7 @@ def _need_data(payload: NeedIn) -> need_actions.NeedData:
         )[0]
     return need_actions.NeedData(
         committee=committee,
+        centre=centre,
         title=payload.title,
         description=payload.description,
         kind=payload.kind,
@@ -598,12 +694,12 @@ def _need_data(payload: NeedIn) -> need_actions.NeedData:
 )
 @paginate(Pagination, page_size=settings.PAGE_SIZE)
 def list_needs(request: HttpRequest, filters: Query[NeedFilterIn]) -> QuerySet[Need]:
-    """Published needs for everyone; a logged-in caller (session or token) also sees the
-    drafts and closed needs it may read."""
+    """Published and met needs for everyone; a logged-in caller (session or token) also
+    sees the drafts and closed needs it may read. Each with its state and what answers it."""
     needs = _filtered(NeedFilter(request.GET, queryset=_needs(request)))
     if filters.status:
         if filters.status not in Need.Status.values:
-            raise ValidationError({"status": [_("Choose draft, published or closed.")]})
+            raise ValidationError({"status": [_("Choose draft, published, met or closed.")]})
         needs = needs.filter(status=filters.status)
     return needs.order_by(F("published_at").desc(nulls_last=True), "-created_at", "-pk")
 
@@ -617,10 +713,10 @@ def get_need(request: HttpRequest, need_id: int) -> Need:
     "/needs",
     auth=api_auth,
     response={201: NeedOut, **WRITE_ERRORS},
-    summary="Describe a committee's need",
+    summary="Describe a committee's or a regional centre's need",
 )
 def create_need(request: ApiRequest, payload: NeedIn) -> Status:
-    """Committee members write for their committees, coordinators for every one."""
+    """Committee and centre members write for their own, coordinators for every one."""
     need = need_actions.do_save_need(request.auth, _need_data(payload))
     return Status(201, _get_need(request, need.pk))
 
@@ -638,11 +734,45 @@ def update_need(request: ApiRequest, need_id: int, payload: NeedUpdateIn) -> Nee
     "/needs/{need_id}/status",
     auth=api_auth,
     response={200: NeedOut, **WRITE_ERRORS},
-    summary="Publish, close, reopen or withdraw a need to draft",
+    summary="Publish, mark met, close, reopen or withdraw a need to draft",
 )
 def change_need_status(request: ApiRequest, need_id: int, payload: NeedStatusIn) -> Need:
     need = _get_need(request, need_id)
     need_actions.do_change_need_status(
         need, request.auth, payload.status, expected_version=payload.version
+    )
+    return _get_need(request, need_id)
+
+
+def _collaboration_for(request: ApiRequest, collaboration_id: int) -> Collaboration:
+    return get_object_or_404(Collaboration.objects.visible_to(request.auth), pk=collaboration_id)
+
+
+@router.post(
+    "/needs/{need_id}/collaborations",
+    auth=api_auth,
+    response={200: NeedOut, **WRITE_ERRORS},
+    summary="Record that a collaboration answers the need",
+)
+def link_need_collaboration(request: ApiRequest, need_id: int, payload: NeedLinkIn) -> Need:
+    """Coordinators, and the members of the need's committee or centre for the
+    collaborations they can see."""
+    need = _get_need(request, need_id)
+    need_actions.do_link_collaboration(
+        need, request.auth, _collaboration_for(request, payload.collaboration)
+    )
+    return _get_need(request, need_id)
+
+
+@router.delete(
+    "/needs/{need_id}/collaborations/{collaboration_id}",
+    auth=api_auth,
+    response={200: NeedOut, **WRITE_ERRORS},
+    summary="Remove a link between a need and a collaboration",
+)
+def unlink_need_collaboration(request: ApiRequest, need_id: int, collaboration_id: int) -> Need:
+    need = _get_need(request, need_id)
+    need_actions.do_unlink_collaboration(
+        need, request.auth, _collaboration_for(request, collaboration_id)
     )
     return _get_need(request, need_id)

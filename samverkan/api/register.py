@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
@@ -32,6 +32,10 @@ class RegisterFundingOut(Schema):
 
 class RegisterEntryOut(Schema):
     id: int
+    state: str = Field(
+        description="published, or withdrawn: a stub with only the title, the date and "
+        "the reason of the withdrawal"
+    )
     title: str
     summary: str
     kind: str
@@ -46,6 +50,8 @@ class RegisterEntryOut(Schema):
     funding: list[RegisterFundingOut]
     published_at: datetime.datetime | None
     changed_at: datetime.datetime | None
+    withdrawn_at: datetime.datetime | None
+    withdrawal_reason: str
     url: str
 
     @staticmethod
@@ -97,7 +103,8 @@ class RegisterFilterIn(Schema):
 def list_register(
     request: HttpRequest, filters: Query[RegisterFilterIn]
 ) -> QuerySet[RegisterEntry]:
-    """Published collaborations, with the register page's filters."""
+    """Published collaborations and the stubs of withdrawn ones, with the register
+    page's filters."""
     filterset = RegisterFilter(request.GET, queryset=published_entries())
     if not filterset.is_valid():
         raise ValidationError({k: [str(m) for m in v] for k, v in filterset.errors.items()})

@@ -94,6 +94,11 @@ class GateOut(Schema):
     text: str
 
 
+class FunderOut(Schema):
+    id: str = Field(..., alias="slug", description="What funding applications name it by")
+    name: str
+
+
 class CriterionOut(Schema):
     id: str = Field(..., alias="slug")
     text: str

@@ -15,7 +15,13 @@ from samverkan.inquiries.models import Gate
 from samverkan.orgs.models import Committee, Contact, Organisation
 from samverkan.strategy.models import Goal
 
-from .links import mark_answered, reassign_open_requests, request_from_parties, resend
+from .links import (
+    mark_answered,
+    reassign_open_requests,
+    remind_parties,
+    request_from_parties,
+    resend,
+)
 from .models import (
     Approval,
     Collaboration,
@@ -24,6 +30,7 @@ from .models import (
     CommunicationActivity,
     FollowUp,
     FollowUpAnswer,
+    Funder,
     FundingApplication,
     PartyRequest,
     PartyRequestPurpose,
@@ -147,7 +154,15 @@ def create_from_inquiry(inquiry: "Inquiry", actor: User) -> Collaboration:
         resources=inquiry.resources_offered,
         contact=inquiry.contact,
     )
+    _inherit_need(collaboration, actor)
     return collaboration
+
+
+def _inherit_need(collaboration: Collaboration, actor: User) -> None:
+    """A collaboration made from an inquiry that answered a need answers that need too."""
+    from samverkan.needs.actions import link_from_inquiry
+
+    link_from_inquiry(collaboration, actor)
 
 
 @transaction.atomic
@@ -367,7 +382,7 @@ def do_remove_party(party: CollaborationParty, actor: User) -> None:
 
 @dataclass
 class FundingData:
-    funder: str
+    funder: str  # a funder's identifier in the reference data, or Funder.OTHER
     call: str
     amount_applied: Any
     currency: str = "SEK"
@@ -392,8 +407,12 @@ def do_save_funding_application(
     errors: dict[str, list[str]] = {}
     if data.status == FundingApplication.Status.GRANTED and data.amount_granted is None:
         errors["amount_granted"] = [_("Give the amount granted.")]
-    if data.funder == FundingApplication.Funder.OTHER and not data.funder_name.strip():
-        errors["funder_name"] = [_("Name the funder.")]
+    funder = None
+    if data.funder == Funder.OTHER:
+        if not data.funder_name.strip():
+            errors["funder_name"] = [_("Name the funder.")]
+    elif (funder := Funder.objects.filter(slug=data.funder).first()) is None:
+        errors["funder"] = [_("Choose one of the funders listed, or “Other” with a name.")]
     if errors:
         raise ValidationError(errors)
     if application is None:
@@ -401,8 +420,8 @@ def do_save_funding_application(
     else:
         application = _lock(FundingApplication, application.pk, expected_version)
         _bump(application)
+    application.funder = funder
     for name in [
-        "funder",
         "funder_name",
         "call",
         "amount_applied",
@@ -687,7 +706,24 @@ def do_ask_follow_up_answers(follow_up: FollowUp, actor: User) -> list[PartyRequ
     """Send the parties without an account their personal links to answer the follow-up."""
     require_coordinator(actor)
     return request_from_parties(
-        follow_up.collaboration, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk
+        follow_up.collaboration,
+        PartyRequestPurpose.ANSWER_FOLLOW_UP,
+        follow_up.pk,
+        without_account=True,
+    )
+
+
+@transaction.atomic
+def send_due_follow_up_links(follow_up: FollowUp) -> list[PartyRequest]:
+    """The reminder job's part: when a follow-up falls due, and with each reminder after,
+    the parties whose contact person has no account get their personal link to answer,
+    without anyone asking. A party that has answered is not asked again."""
+    answered = set(follow_up.answers.values_list("organisation_id", flat=True))
+    return remind_parties(
+        follow_up.collaboration,
+        PartyRequestPurpose.ANSWER_FOLLOW_UP,
+        follow_up.pk,
+        answered=answered,
     )
 
 

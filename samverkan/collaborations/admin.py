@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
 from .models import (
     Approval,
     Collaboration,
@@ -15,6 +17,7 @@ from .models import (
     CommunicationActivity,
     FollowUp,
     FollowUpAnswer,
+    Funder,
     FundingApplication,
 )
 
@@ -125,3 +128,11 @@ class CommunicationActivityAdmin(ReadOnlyAdmin):
     search_fields = ("title", "collaboration__title")
     list_select_related = ("collaboration",)
     inlines = [ApprovalInline]
+
+
+@admin.register(Funder)
+class FunderAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    """Reference data: the funders a funding application can name."""
+
+    list_display = ("slug", "name", "order", "source", awaits_confirmation)
+    list_filter = ("assumed",)

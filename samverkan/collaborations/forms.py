@@ -18,6 +18,7 @@ from .models import (
     Collaboration,
     CollaborationParty,
     FollowUp,
+    Funder,
     FundingApplication,
     PartyRequest,
 )
@@ -268,16 +269,23 @@ class ResendForm(forms.Form):
         label=_("Send to"), queryset=Contact.objects.none(), required=False, empty_label=None
     )
 
-    def __init__(self, *args: Any, request: PartyRequest, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, request: PartyRequest, other: bool = False, **kwargs: Any
+    ) -> None:
+        """With `other`, only the party's other contact persons are offered: the form
+        chooses another contact, and resending to the same one is a button of its own."""
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+        contacts = Contact.objects.filter(
             organisation_id=request.organisation_id, erased_at__isnull=True
         ).exclude(email="")
-        self.fields["contact"].initial = request.contact_id
+        if other and not self.is_bound:
+            contacts = contacts.exclude(pk=request.contact_id)
+        self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        self.fields["contact"].initial = None if other else request.contact_id
 
 
 class FundingForm(forms.Form):
-    funder = forms.ChoiceField(label=_("Funder"), choices=FundingApplication.Funder.choices)
+    funder = forms.ChoiceField(label=_("Funder"))
     funder_name = forms.CharField(
         label=_("Funder's name"),
         max_length=200,
@@ -310,6 +318,11 @@ class FundingForm(forms.Form):
 
     def __init__(self, *args: Any, collaboration: Collaboration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The reference data's funders, and any other by name.
+        self.fields["funder"].choices = [  # type: ignore[attr-defined]
+            *Funder.objects.values_list("slug", "name"),
+            (Funder.OTHER, _("Other")),
+        ]
         self.fields["applicants"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             collaboration_parties__collaboration=collaboration
         ).order_by("name")
@@ -324,7 +337,7 @@ class FundingForm(forms.Form):
     def initial_for(cls, application: FundingApplication) -> dict[str, Any]:
         return {
             "version": application.version,
-            "funder": application.funder,
+            "funder": application.funder_slug,
             "funder_name": application.funder_name,
             "call": application.call,
             "applicants": list(application.applicants.all()),

@@ -7,6 +7,7 @@ an answered request's link only says thank you.
 """
 
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from samverkan.accounts.models import User
 from samverkan.core.email import queue_email
 from samverkan.core.models import Parameter
 from samverkan.orgs.models import Contact, Organisation
@@ -73,24 +75,84 @@ def _usable(contact: Contact | None) -> bool:
     return contact is not None and bool(contact.email) and contact.erased_at is None
 
 
+def has_account(contact: Contact) -> bool:
+    """Whether the contact person signs in: an active user of the same organisation with
+    the same e-mail address. They answer on the pages, not through a link."""
+    return User.objects.filter(
+        is_active=True, organisation_id=contact.organisation_id, email__iexact=contact.email
+    ).exists()
+
+
+def _parties_to_ask(
+    collaboration: Collaboration,
+    organisations: list[Organisation] | None,
+    without_account: bool,
+) -> list[CollaborationParty]:
+    parties = collaboration.parties.select_related("organisation", "contact").filter(
+        organisation__is_infrastructure_party=False
+    )
+    if organisations is not None:
+        parties = parties.filter(organisation__in=organisations)
+    return [
+        party
+        for party in parties
+        if _usable(party.contact)
+        and not (without_account and party.contact and has_account(party.contact))
+    ]
+
+
 def request_from_parties(
     collaboration: Collaboration,
     purpose: str,
     object_id: int = 0,
     *,
     organisations: list[Organisation] | None = None,
+    without_account: bool = False,
 ) -> list[PartyRequest]:
     """Ask the parties outside the infrastructure, through their contact persons, to do
-    one thing; a request already answered is asked again (the thing changed)."""
-    parties = collaboration.parties.select_related("organisation", "contact").filter(
-        organisation__is_infrastructure_party=False
+    one thing; a request already answered is asked again (the thing changed). With
+    `without_account`, only contact persons who cannot sign in are asked."""
+    return [
+        _open(party, purpose, object_id)
+        for party in _parties_to_ask(collaboration, organisations, without_account)
+    ]
+
+
+def remind_parties(
+    collaboration: Collaboration,
+    purpose: str,
+    object_id: int,
+    *,
+    answered: Collection[int] = (),
+) -> list[PartyRequest]:
+    """Send the contact persons without an account their link when the thing falls due,
+    and again with each reminder until they answer. An open request keeps its link (a
+    reminder does not end the one sent before); a party that has answered (`answered`:
+    organisation ids, or its request is answered) is not asked again."""
+    done = set(answered) | set(
+        collaboration.party_requests.filter(
+            purpose=purpose, object_id=object_id, answered_at__isnull=False
+        ).values_list("organisation_id", flat=True)
     )
-    if organisations is not None:
-        parties = parties.filter(organisation__in=organisations)
+    open_requests = {
+        r.organisation_id: r
+        for r in collaboration.party_requests.filter(
+            purpose=purpose, object_id=object_id, answered_at__isnull=True
+        ).select_related("contact", "collaboration")
+    }
     sent = []
-    for party in parties:
-        if _usable(party.contact):
+    for party in _parties_to_ask(collaboration, None, without_account=True):
+        if party.organisation_id in done:
+            continue
+        request = open_requests.get(party.organisation_id)
+        if request is None:
             sent.append(_open(party, purpose, object_id))
+            continue
+        request.sent_at = timezone.now()
+        request.times_sent += 1
+        request.save(update_fields=["sent_at", "times_sent"])
+        _send(request)
+        sent.append(request)
     return sent
 
 
@@ -144,13 +206,17 @@ def mark_answered(
     ).update(answered_at=timezone.now())
 
 
-def waiting(collaboration: Collaboration) -> list[PartyRequest]:
-    """Who the collaboration still waits for, oldest first."""
-    return list(
-        collaboration.party_requests.filter(answered_at__isnull=True)
-        .select_related("organisation", "contact")
-        .order_by("sent_at", "pk")
-    )
+def waiting(
+    collaboration: Collaboration, purpose: str | None = None, object_id: int | None = None
+) -> list[PartyRequest]:
+    """Who the collaboration still waits for, oldest first: for everything, or for one
+    purpose and object (one follow-up)."""
+    requests = collaboration.party_requests.filter(answered_at__isnull=True)
+    if purpose is not None:
+        requests = requests.filter(purpose=purpose)
+    if object_id is not None:
+        requests = requests.filter(object_id=object_id)
+    return list(requests.select_related("organisation", "contact").order_by("sent_at", "pk"))
 
 
 def reassign_open_requests(party: CollaborationParty) -> int:

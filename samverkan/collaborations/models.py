@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import Parameter, TimeStampedModel, VersionedModel
+from samverkan.core.models import Parameter, Sourced, TimeStampedModel, VersionedModel
 from samverkan.inquiries.models import Gate
 
 from .querysets import CollaborationQuerySet, FollowUpQuerySet
 
 if TYPE_CHECKING:
+    from samverkan.needs.models import Need
     from samverkan.orgs.models import Organisation
 
 
@@ -84,6 +85,13 @@ class Collaboration(TimeStampedModel, VersionedModel):
     goals = models.ManyToManyField(
         "strategy.Goal",
         verbose_name=_("goals served"),
+        blank=True,
+        related_name="collaborations",
+    )
+    needs: "models.ManyToManyField[Need, CollaborationNeed]" = models.ManyToManyField(
+        "needs.Need",
+        verbose_name=_("needs answered"),
+        through="CollaborationNeed",
         blank=True,
         related_name="collaborations",
     )
@@ -237,6 +245,46 @@ class CollaborationGateAnswer(models.Model):
         return f"{self.gate_id}: {self.passed}"
 
 
+class CollaborationNeed(models.Model):
+    """A committee's or centre's need that the collaboration answers: inherited from the
+    inquiry that answered the need, or linked by a coordinator or the need's owners
+    (`needs.actions.do_link_collaboration`), by whom and when."""
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="need_links"
+    )
+    need = models.ForeignKey(
+        "needs.Need",
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="collaboration_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("linked"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("need answered")
+        verbose_name_plural = _("needs answered")
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration", "need"], name="unique_collaboration_need"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration_id} → {self.need_id}"
+
+
 class CollaborationParty(models.Model):
     """An organisation taking part, with its role, what it brings and who approves for it."""
 
@@ -294,14 +342,28 @@ class CollaborationParty(models.Model):
         return f"{self.organisation} ({self.get_role_display()})"
 
 
+class Funder(Sourced):
+    """A research funder joint applications go to, from the reference pack. Any other funder
+    is named on the application itself."""
+
+    # What the API and forms call a funder the pack does not list.
+    OTHER = "other"
+
+    slug = models.SlugField(_("identifier"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("research funder")
+        verbose_name_plural = _("research funders")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FundingApplication(TimeStampedModel, VersionedModel):
     """A joint application to a research funder, with money applied for and granted."""
-
-    class Funder(models.TextChoices):
-        VINNOVA = "vinnova", "Vinnova"
-        VR = "vr", "Vetenskapsrådet"
-        HORIZON_EUROPE = "horizon_europe", "EU Horizon Europe"
-        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -312,7 +374,15 @@ class FundingApplication(TimeStampedModel, VersionedModel):
     collaboration = models.ForeignKey(
         Collaboration, on_delete=models.CASCADE, related_name="funding_applications"
     )
-    funder = models.CharField(_("funder"), max_length=20, choices=Funder.choices)
+    funder = models.ForeignKey(
+        Funder,
+        verbose_name=_("funder"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text=_("Empty for a funder the reference data does not list: name it below."),
+    )
     funder_name = models.CharField(_("funder's name"), max_length=200, blank=True)
     call = models.CharField(_("call"), max_length=300)
     applicants = models.ManyToManyField(
@@ -352,7 +422,16 @@ class FundingApplication(TimeStampedModel, VersionedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_funder_display()}: {self.call}"
+        return f"{self.funder_label}: {self.call}"
+
+    @property
+    def funder_label(self) -> str:
+        return self.funder.name if self.funder else self.funder_name
+
+    @property
+    def funder_slug(self) -> str:
+        """The funder as the API names it: the pack's identifier, or "other"."""
+        return self.funder.slug if self.funder else Funder.OTHER
 
 
 class CommunicationActivity(TimeStampedModel, VersionedModel):

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 class CollaborationQuerySet(models.QuerySet):
     def visible_to(self, user: "User | AnonymousUser") -> "CollaborationQuerySet":
-        """Coordinators, admins and viewers see all; committees theirs; companies their own."""
+        """Coordinators, admins and viewers see all; committee and centre members those
+        their committees or centres take part in; companies their own."""
         if not user.is_authenticated or not user.is_active or isinstance(user, AnonymousUser):
             return self.none()
         if user.reads_everything:
@@ -21,11 +22,13 @@ class CollaborationQuerySet(models.QuerySet):
         if user.role == Role.COMMITTEE:
             Collaboration = self.model
 
-            through = Collaboration.committees.through
-            mine = through.objects.filter(
+            committees = Collaboration.committees.through.objects.filter(
                 collaboration_id=models.OuterRef("pk"), committee_id__in=user.committee_ids()
             )
-            return self.filter(models.Exists(mine))
+            centres = Collaboration.centres.through.objects.filter(
+                collaboration_id=models.OuterRef("pk"), centre_id__in=user.centre_ids()
+            )
+            return self.filter(models.Exists(committees) | models.Exists(centres))
         if user.role == Role.COMPANY and user.organisation_id:
             CollaborationParty = apps.get_model("collaborations", "CollaborationParty")
 

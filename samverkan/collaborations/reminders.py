@@ -1,4 +1,5 @@
-"""The daily sweep that reminds coordinators of expiring agreements and follow-ups.
+"""The daily sweep that reminds coordinators of expiring agreements and follow-ups, and
+sends the parties without an account their links to answer a follow-up that falls due.
 
 Idempotent: every reminder is logged under a key naming what it is about and the date
 it concerns, so running the sweep twice, or in two workers at once, sends each only once.
@@ -15,6 +16,7 @@ from samverkan.core.models import Parameter, ReminderLog
 from samverkan.notifications.actions import notify
 from samverkan.notifications.models import Event
 
+from .actions import send_due_follow_up_links
 from .models import FollowUp
 from .scheduling import reminder_dates
 
@@ -65,7 +67,10 @@ def agreement_reminders(today: datetime.date) -> int:
     return sent
 
 
-def follow_up_reminders(today: datetime.date) -> int:
+def follow_up_reminders(today: datetime.date) -> tuple[int, int]:
+    """Remind the coordinator of each follow-up due soon or overdue (again every
+    `follow_up_overdue_repeat_days`), and with each reminder send the parties without an
+    account their link to answer. Answers the reminders and the links sent."""
     before = int(Parameter.get("follow_up_reminder_days_before"))
     follow_ups = (
         FollowUp.objects.pending()
@@ -73,7 +78,7 @@ def follow_up_reminders(today: datetime.date) -> int:
         .select_related("collaboration__responsible")
     )
     repeat = max(1, int(Parameter.get("follow_up_overdue_repeat_days")))
-    sent = 0
+    sent = links = 0
     for follow_up in follow_ups:
         kind = "overdue" if follow_up.due_date < today else "due"
         key = f"follow_up:{follow_up.pk}:{follow_up.due_date}:{kind}"
@@ -94,11 +99,15 @@ def follow_up_reminders(today: datetime.date) -> int:
                 follow_up.get_absolute_url(),
             )
             sent += 1
-    return sent
+            links += len(send_due_follow_up_links(follow_up))
+    return sent, links
 
 
 def send_due_reminders(today: datetime.date) -> dict[str, int]:
+    agreements = agreement_reminders(today)
+    follow_ups, links = follow_up_reminders(today)
     return {
-        "agreements": agreement_reminders(today),
-        "follow_ups": follow_up_reminders(today),
+        "agreements": agreements,
+        "follow_ups": follow_ups,
+        "follow_up_links": links,
     }

@@ -12,6 +12,7 @@ from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from samverkan.core.exports import Column, export_links, export_response, reques
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
+from samverkan.needs.models import Need
 
 from . import actions, links
 from .access import company_organisation_id, get_collaboration_for_user
@@ -47,6 +49,7 @@ from .models import (
     FollowUpAnswer,
     FundingApplication,
     PartyRequest,
+    PartyRequestPurpose,
 )
 
 ALL_ROLES = tuple(Role.values)
@@ -267,6 +270,15 @@ def _funding_totals(applications: list[FundingApplication]) -> list[dict[str, An
     return [totals[currency] for currency in sorted(totals)]
 
 
+def _answered_needs(user: User, collaboration: Collaboration) -> list[Any]:
+    """The committees' and centres' needs the collaboration answers that the user may see."""
+    return list(
+        Need.objects.visible_to(user)
+        .filter(collaboration_links__collaboration=collaboration)
+        .order_by("title", "pk")
+    )
+
+
 @role_required(*ALL_ROLES)
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -283,14 +295,15 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         agreements = agreements.filter(parties=own)
         own_answers = Q(organisation_id=own)
     funding = list(
-        collaboration.funding_applications.prefetch_related("applicants").order_by(
-            "-created_at", "-pk"
-        )
+        collaboration.funding_applications.select_related("funder")
+        .prefetch_related("applicants")
+        .order_by("-created_at", "-pk")
     )
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
         "centres": collaboration.centres.all(),
+        "needs": _answered_needs(user, collaboration),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
         "funding": funding,
@@ -372,6 +385,11 @@ def party_request_resend(request: AuthedRequest, pk: int, request_pk: int) -> Ht
             messages.success(request, _("A new link is sent."))
     else:
         messages.error(request, _("Choose a contact person of the party."))
+    back = request.POST.get("next", "")
+    if back.startswith(collaboration.get_absolute_url()) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect(collaboration)
 
 
@@ -390,7 +408,13 @@ def follow_up_ask(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRes
             % {"n": len(sent)},
         )
     else:
-        messages.error(request, _("No party outside the infrastructure has a contact person."))
+        messages.error(
+            request,
+            _(
+                "No party outside the infrastructure has a contact person without an account; "
+                "those who sign in answer on this page."
+            ),
+        )
     return redirect(follow_up)
 
 
@@ -827,16 +851,29 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
         answer_form = FollowUpAnswerForm(
             initial=initial, collaboration=collaboration, choose_party=is_staff, auto_id=ANSWER_IDS
         )
-    return render(
-        request,
-        "collaborations/follow_up.html",
-        {
-            "collaboration": collaboration,
-            "follow_up": follow_up,
-            "answers": answers_list,
-            "record_form": record_form,
-            "answer_form": answer_form,
-            "is_company": user.role == Role.COMPANY,
-            "is_overdue": not follow_up.is_done and follow_up.due_date < timezone.localdate(),
-        },
-    )
+    context: dict[str, Any] = {
+        "collaboration": collaboration,
+        "follow_up": follow_up,
+        "answers": answers_list,
+        "record_form": record_form,
+        "answer_form": answer_form,
+        "is_company": user.role == Role.COMPANY,
+        "is_overdue": not follow_up.is_done and follow_up.due_date < timezone.localdate(),
+    }
+    if is_staff:
+        # Who is still to answer through a personal link, to send it again or to another
+        # contact person; and the parties that have no contact person to send it to.
+        waiting = links.waiting(collaboration, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk)
+        context["waiting"] = [
+            (r, ResendForm(request=r, prefix=f"resend{r.pk}", other=True)) for r in waiting
+        ]
+        asked = {r.organisation_id for r in waiting}
+        answered = {a.organisation_id for a in answers_list}
+        context["without_contact"] = [
+            party
+            for party in collaboration.parties.select_related("organisation", "contact")
+            if not party.organisation.is_infrastructure_party
+            and party.organisation_id not in asked | answered
+            and (party.contact is None or not party.contact.email or party.contact.is_erased)
+        ]
+    return render(request, "collaborations/follow_up.html", context)

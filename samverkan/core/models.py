@@ -81,11 +81,16 @@ class OutboundEmail(TimeStampedModel):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # When a worker took it for sending; a claim that grows old is a worker that died.
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # When it is due to be sent (again): a pending message long past this has lost its task.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
 
     class Meta:
         verbose_name = _("outbound e-mail")
         verbose_name_plural = _("outbound e-mails")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"

@@ -1,13 +1,14 @@
 import datetime
 import logging
 import tempfile
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.core.mail import get_connection, send_mail
 from django.db.models import F, Q
 from django.utils import timezone, translation
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 
 from .exports import export_filename, rebuild, write_xlsx
 from .models import Infrastructure, ListExport, OutboundEmail
@@ -15,10 +16,6 @@ from .periodic import periodic_jobs
 from .ratelimit import delete_expired_counters
 
 logger = logging.getLogger(__name__)
-
-
-# retry_delay() reaches its ceiling (six hours) at this many attempts.
-EMAIL_MAX_BACKOFF_ATTEMPTS = 10
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -77,15 +74,18 @@ def send_outbound_email(email_id: int) -> str:
         )
         failed = email.attempts >= settings.EMAIL_MAX_ATTEMPTS
         status = OutboundEmail.Status.FAILED if failed else OutboundEmail.Status.PENDING
+        run_after = timezone.now() + retry_delay(email.attempts)
         OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING).update(
             status=status,
             last_error=f"{type(exc).__name__}: {exc}"[:500],
             claimed_at=None,
+            next_attempt_at=run_after,
             updated_at=timezone.now(),
         )
         if failed:
             return "failed"
-        run_after = timezone.now() + retry_delay(email.attempts)
+        # Should this enqueue be lost (the database gone, the worker killed), the outbox
+        # sweep finds the message past its next attempt and queues it again.
         send_outbound_email.using(run_after=run_after).enqueue(email_id)
         return "retry"
     OutboundEmail.objects.filter(pk=email.pk).update(
@@ -108,22 +108,51 @@ def send_outbound_emails(email_ids: list[int]) -> list[str]:
 def requeue_stalled_emails() -> int:
     """Hand e-mails that no task will send back to the worker; how many.
 
-    Two ways to get there: a worker died mid-send (claimed long ago), or a worker died
-    while its task was marked running, so no retry was ever planned (pending and untouched
-    for longer than the longest back-off). A duplicate task is harmless: only one claims.
+    Two ways to get there: a worker died mid-send (claimed long ago), or the task meant to
+    send a pending message was lost (its enqueue failed with the database, or its worker
+    died before planning the retry): pending well past its next attempt, with no task
+    waiting for it. A duplicate task is harmless: only one claims.
     """
     now = timezone.now()
     claim_stale = now - datetime.timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
-    forgotten = claim_stale - retry_delay(EMAIL_MAX_BACKOFF_ATTEMPTS)
     ids = list(
         OutboundEmail.objects.filter(
             Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=claim_stale)
-            | Q(status=OutboundEmail.Status.PENDING, updated_at__lt=forgotten)
+            | Q(status=OutboundEmail.Status.PENDING, next_attempt_at__lt=now - OUTBOX_GRACE)
         ).values_list("pk", flat=True)[:1000]
     )
-    for email_id in ids:
+    if not ids:
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = set(
+        DBTaskResult.objects.filter(
+            task_path=send_outbound_email.module_path,
+            status=TaskResultStatus.READY,
+            args_kwargs__args__0__in=ids,
+        ).values_list("args_kwargs__args__0", flat=True)
+    )
+    lost = [email_id for email_id in ids if email_id not in waiting]
+    for email_id in lost:
         send_outbound_email.enqueue(email_id)
-    return len(ids)
+    return len(lost)
+
+
+# How long a due message may wait for its task before the sweep queues it again; how
+# often the sweep looks.
+OUTBOX_GRACE = datetime.timedelta(minutes=2)
+OUTBOX_SWEEP_INTERVAL = datetime.timedelta(minutes=1)
+
+
+@task(queue_name="email")
+def sweep_outbox() -> int:
+    """Queue again what no task will send, then plan the next look. It also restarts the
+    periodic sweep should a dying worker have broken that chain, as that one restarts this."""
+    try:
+        return requeue_stalled_emails()
+    finally:
+        sweep_outbox.using(run_after=timezone.now() + OUTBOX_SWEEP_INTERVAL).enqueue()
+        _ensure_waiting(run_periodic_sweeps)
 
 
 SWEEP_INTERVAL = datetime.timedelta(hours=6)
@@ -138,22 +167,22 @@ def run_periodic_sweeps() -> dict[str, int]:
         for _name, job in periodic_jobs():
             counts.update(job(today))
         # Core's own housekeeping, after the apps' jobs.
-        counts["emails_requeued"] = requeue_stalled_emails()
         counts["rate_counters_deleted"] = delete_expired_counters()
         return counts
     finally:
         run_periodic_sweeps.using(run_after=timezone.now() + SWEEP_INTERVAL).enqueue()
+        _ensure_waiting(sweep_outbox)
 
 
-def ensure_periodic_sweeps() -> bool:
-    """Enqueue the sweep unless one is already waiting; True when one was added."""
+def _ensure_waiting(recurring: Any) -> bool:
+    """Enqueue a recurring task unless a run of it is waiting; True when one was added."""
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.filter(
-        task_path=run_periodic_sweeps.module_path, status="READY"
+        task_path=recurring.module_path, status=TaskResultStatus.READY
     ).exists()
     if not waiting:
-        run_periodic_sweeps.enqueue()
+        recurring.enqueue()
     return not waiting
 
 
@@ -197,3 +226,10 @@ def build_list_export(export_id: int) -> str:
         finished_at=timezone.now(),
     )
     return "done"
+
+
+def ensure_periodic_sweeps() -> bool:
+    """Enqueue the periodic sweep and the outbox sweep unless they are already waiting;
+    True when the periodic sweep was added."""
+    _ensure_waiting(sweep_outbox)
+    return _ensure_waiting(run_periodic_sweeps)

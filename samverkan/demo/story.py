@@ -290,10 +290,97 @@ USERS = [
         "Sandberg",
         ["rare_diseases", "solid_tumours", "informatics"],
     ),
+    # A member of a regional centre (GMC Syd, see `_needs_story`), in no committee.
+    ("centre", Role.COMMITTEE, "Lena", "Berg", []),
     ("company", Role.COMPANY, "Sara", "Holm", []),
     ("viewer", Role.VIEWER, "Anders", "Ek", []),
     ("admin", Role.ADMIN, "Maria", "Nilsson", []),
 ]
+
+
+# A regional centre's own need, written by the centre member.
+CENTRE_NEED = (
+    "syd",
+    "Snabb genomisk diagnostik nära patienten i Skåne",
+    "GMC Syd söker företag som vill pröva snabb sekvensering och tolkning på plats vid "
+    "regionens sjukhus, så att svaret når vården inom ett dygn.",
+    "pilot",
+)
+
+
+def _needs_story(users: dict[str, User], orgs: list[Organisation]) -> None:
+    """Needs in every state, through the needs' actions: open (education), being addressed
+    by an inquiry (rare diseases) and by a collaboration (the centre's own need, which
+    brings GMC Syd into the newborn sequencing pilot as a party), met (informatics, by the
+    completed variant database) and closed (solid tumours, after the lung-cancer project
+    ended early). Safe to run again: each step is taken only once."""
+    from samverkan.collaborations.models import Collaboration
+    from samverkan.needs import actions as need_actions
+    from samverkan.orgs.models import Centre
+
+    coordinator, member, centre_member = users["coordinator"], users["committee"], users["centre"]
+    centre = Centre.objects.get(slug=CENTRE_NEED[0])
+    centre.members.add(centre_member)
+    centre_need = Need.objects.filter(centre=centre, title=CENTRE_NEED[1]).first()
+    if centre_need is None:
+        centre_need = need_actions.do_save_need(
+            centre_member,
+            need_actions.NeedData(
+                committee=None,
+                centre=centre,
+                title=CENTRE_NEED[1],
+                description=CENTRE_NEED[2],
+                kind=CENTRE_NEED[3],
+                contact_committee=Committee.objects.get(slug="rare_diseases"),
+                status=Need.Status.PUBLISHED,
+            ),
+        )
+
+    def need(title: str) -> Need:
+        return Need.objects.get(title=title)
+
+    def link(need_row: Need, collaboration_title: str) -> None:
+        collaboration = Collaboration.objects.get(title=collaboration_title)
+        if not need_row.collaborations.filter(pk=collaboration.pk).exists():
+            need_actions.do_link_collaboration(need_row, coordinator, collaboration)
+
+    def move(need_row: Need, status: str, actor: User) -> None:
+        need_row.refresh_from_db()
+        if need_row.status != status:
+            need_actions.do_change_need_status(need_row, actor, status)
+
+    link(centre_need, "Snabb helgenomsekvensering för nyfödda")
+
+    rare = need("Långläsande sekvensering för svårdiagnostiserade patienter")
+    org = orgs[1]
+    actions.do_submit_inquiry(
+        actions.IntakeData(
+            organisation_name=org.name,
+            organisation_number=org.organisation_number,
+            foreign_identifier=org.foreign_identifier,
+            country=org.country,
+            contact_name=f"Kontakt {org.name.split()[0]}",
+            contact_email="langlasning@example.com",
+            title="Långläsning för patienter utan diagnos",
+            description="Vi erbjuder långläsande sekvensering och tolkning för patienter där "
+            "helgenomsekvensering inte har gett något svar.",
+            kinds=["testing"],
+            resources_offered="Sekvenseringskapacitet och två bioinformatiker.",
+            mutual_benefit="Fler diagnoser för utskottet, klinisk erfarenhet för oss.",
+            operations_in_sweden=org.country == "SE",
+            need=rare,
+        ),
+        language="sv",
+        idempotency_key="demo:need:rare",
+    )
+
+    storage = need("Skalbar lagring och beräkning för genomikdata")
+    link(storage, "Nationell variantdatabas i molnet")
+    move(storage, Need.Status.MET, member)
+
+    biopsy = need("Flytande biopsi för uppföljning av behandling")
+    link(biopsy, "Flytande biopsi vid lungcancer")
+    move(biopsy, Need.Status.CLOSED, member)
 
 
 def _user(username: str, role: str, first: str, last: str, password: str) -> User:
@@ -857,6 +944,7 @@ def load_demo(password: str) -> dict[str, int]:
                 _backdate(inquiry, days_ago=3 + index * 45, pace=PACES[index % len(PACES)])
             index += 1
     collaborations = _collaboration_story(users, orgs)
+    _needs_story(users, orgs)
     _register_story(users["coordinator"])
     _strategy_story(users["coordinator"])
     _network_story(users, orgs)

@@ -14,7 +14,7 @@ from samverkan.accounts.models import READ_ALL_ROLES, User
 from samverkan.core.queue import enqueue_on_commit
 
 from . import export
-from .indicators import INDICATORS, Interval, Result, Scope
+from .indicators import Interval, Result, Scope, measured_indicators
 from .models import Report
 
 logger = logging.getLogger(__name__)
@@ -56,15 +56,17 @@ def report_scope(report: Report) -> Scope:
 def report_results(
     scope: Scope, progress: Callable[[int], None] | None = None
 ) -> list[tuple[Result, Result | None]]:
-    """Each indicator by quarter, and by year too when the period spans several years."""
+    """Each indicator the pack names, by quarter, and by year too when the period spans
+    several years."""
     several_years = scope.start.year != scope.end.year
     results = []
-    for done, indicator in enumerate(INDICATORS, start=1):
+    indicators = measured_indicators()
+    for done, indicator in enumerate(indicators, start=1):
         by_quarter = indicator.compute(scope, Interval.QUARTER)
         by_year = indicator.compute(scope, Interval.YEAR) if several_years else None
         results.append((by_quarter, by_year))
         if progress is not None:
-            progress(90 * done // len(INDICATORS))
+            progress(90 * done // len(indicators))
     return results
 
 

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Report
+from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+
+from .models import ExpectedEffect, Report
 
 
 @admin.register(Report)
@@ -21,3 +23,9 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ExpectedEffect)
+class ExpectedEffectAdmin(SourcedAdminMixin, admin.ModelAdmin):
+    list_display = ("slug", "text_sv", "order", "source", awaits_confirmation)
+    list_filter = ("assumed",)

@@ -16,7 +16,7 @@ from samverkan.core.models import Infrastructure
 from samverkan.lib.spreadsheets import SafeCsvWriter, make_workbook_safe, safe_cell
 
 from .formatting import COUNT, DAYS, MONEY, PERCENT, format_value
-from .indicators import Column, Effect, Result, Scope
+from .indicators import Column, Result, Scope, expected_effects
 
 # --- Shared by the files ------------------------------------------------------------------
 
@@ -61,6 +61,15 @@ def _text(value: Any) -> Any:
     return safe_cell(value)
 
 
+def effect_labels() -> dict[str, str]:
+    """Each indicator's id with the name of the first expected effect it measures."""
+    labels: dict[str, str] = {}
+    for effect, measured in expected_effects():
+        for indicator in measured:
+            labels.setdefault(indicator.id, effect.text if effect else "")
+    return labels
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
 
@@ -74,7 +83,7 @@ def csv_text(result: Result) -> str:
     writer = SafeCsvWriter(out)
     indicator = result.indicator
     writer.writerow([str(indicator.name)])
-    writer.writerow([_("Expected effect"), str(indicator.effect.label)])
+    writer.writerow([_("Expected effect"), effect_labels().get(indicator.id, "")])
     writer.writerow([_("Definition"), str(indicator.definition)])
     writer.writerow([_("From"), result.scope.start.isoformat()])
     writer.writerow([_("To"), result.scope.end.isoformat()])
@@ -154,6 +163,7 @@ def xlsx_bytes(
     for cell in summary[summary.max_row]:
         cell.font = bold
 
+    labels = effect_labels()
     for result, by_year in results:
         indicator = result.indicator
         for figure in result.figures or []:
@@ -172,7 +182,7 @@ def xlsx_bytes(
         sheet = workbook.create_sheet(sheet_title(str(indicator.short_name), taken))
         sheet.append([str(indicator.name)])
         sheet["A1"].font = title_font
-        sheet.append([_("Expected effect"), str(indicator.effect.label)])
+        sheet.append([_("Expected effect"), labels.get(indicator.id, "")])
         sheet.append([_("Definition"), str(indicator.definition)])
         sheet.cell(sheet.max_row, 2).alignment = wrap
         for label, text in scope_lines(scope):
@@ -371,10 +381,11 @@ def pdf_bytes(
                 ],
             }
         )
+    by_id = {s["result"].indicator.id: s for s in sections}
     effects = [
-        {"effect": effect, "sections": chosen}
-        for effect in Effect
-        if (chosen := [s for s in sections if s["result"].indicator.effect == effect])
+        {"label": effect.text if effect else _("Indicators"), "sections": chosen}
+        for effect, measured in expected_effects()
+        if (chosen := [by_id[i.id] for i in measured if i.id in by_id])
     ]
     html = render_to_string(
         "effects/report_pdf.html",

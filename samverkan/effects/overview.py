@@ -117,7 +117,7 @@ def cards(groups: "list[EffectGroup]") -> list[Card]:
         if result is None:
             continue
         card = Card(
-            effect=str(group.effect.value),
+            effect=group.slug,
             label=group.label,
             indicator=str(result.indicator.name),
             indicator_id=result.indicator.id,

@@ -9,7 +9,8 @@ from . import cache
 
 def record_changed(sender: Any, **kwargs: Any) -> None:
     meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in cache.APPS:
+    # The pack's expected effects group the figures; the annual reports are not counted.
+    if meta is not None and (meta.app_label in cache.APPS or meta.model_name == "expectedeffect"):
         cache.changed()
 
 

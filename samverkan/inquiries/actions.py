@@ -183,8 +183,10 @@ def do_submit_inquiry(
                 sender_token=secrets.token_urlsafe(32),
             )
             committees = list(data.committees)
-            if data.need is not None and data.need.committee not in committees:
-                committees.append(data.need.committee)
+            # A centre's need names the committee to contact, if any, instead of its own.
+            need_committee = data.need and (data.need.committee or data.need.contact_committee)
+            if need_committee and need_committee not in committees:
+                committees.append(need_committee)
             # A new inquiry has no committees yet: the links are inserted in one statement.
             link = Inquiry.requested_committees.through
             link.objects.bulk_create(

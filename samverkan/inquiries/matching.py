@@ -11,6 +11,7 @@ same fields and boosts without a database.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from samverkan.collaborations.models import CollaborationParty
@@ -133,8 +134,26 @@ def committee_suggestions(inquiry: Inquiry) -> list[Match]:
 
 def suggest_needs(text: str, limit: int = 5) -> list[Match]:
     """Best-matching published needs first; each Match.key is a Need."""
-    needs = Need.objects.published().select_related("committee").order_by("-created_at")
-    return need_index((n, n, n.committee) for n in needs[:NEED_LIMIT]).search(text, limit)
+    needs = Need.objects.published().select_related("committee", "centre").order_by("-created_at")
+    return need_index((n, n, _owner_words(n)) for n in needs[:NEED_LIMIT]).search(text, limit)
+
+
+@dataclass
+class _CentreWords:
+    """A regional centre's words in a committee's shape: its names and its city."""
+
+    name_sv: str
+    name_en: str
+    keywords: str
+    description_sv: str = ""
+    description_en: str = ""
+
+
+def _owner_words(need: Need) -> CommitteeLike:
+    if need.committee is not None:
+        return need.committee
+    centre = need.owner
+    return _CentreWords(centre.name_sv, centre.name_en, getattr(centre, "city", ""))
 
 
 def organisation_documents(

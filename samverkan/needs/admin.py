@@ -1,5 +1,6 @@
-"""Needs in the admin: read-only with their history, because every change goes through the
-actions so that it is versioned, checked and recorded. The status actions call them too."""
+"""Needs in the admin: read-only with their history and the collaborations that answer them,
+because every change goes through the actions so that it is versioned, checked and recorded.
+The status actions (publish, mark met, close, back to draft) call them too."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from samverkan.collaborations.models import CollaborationNeed
 from samverkan.core.models import StaleRecordError
 
 from . import actions
@@ -42,30 +44,53 @@ def _change_status(
         )
 
 
+class CollaborationLinkInline(admin.TabularInline):
+    """The collaborations that answer the need; linked on the need's page or through the API."""
+
+    model = CollaborationNeed
+    fields = ("collaboration", "linked_by", "linked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Need)
 class NeedAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "committee",
+        "centre",
         "contact_committee",
         "kind",
         "status",
+        "state",
         "published_at",
         "updated_at",
     )
-    list_filter = ("status", "kind", "committee", "goals")
+    list_filter = ("status", "kind", "committee", "centre", "goals")
     search_fields = ("title", "description", "desired_partner")
-    list_select_related = ("committee", "contact_committee")
+    list_select_related = ("committee", "centre", "contact_committee")
     date_hierarchy = "created_at"
+    inlines = [CollaborationLinkInline]
     fields = (
         "committee",
+        "centre",
         "contact_committee",
         "title",
         "description",
         "kind",
         "desired_partner",
         "status",
+        "state",
         "published_at",
+        "met_at",
+        "met_by",
         "goals",
         "created_by",
         "created_at",
@@ -73,7 +98,14 @@ class NeedAdmin(SimpleHistoryAdmin):
         "version",
     )
     readonly_fields = fields
-    actions = ["publish", "close", "back_to_draft"]
+    actions = ["publish", "mark_met", "close", "back_to_draft"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Need]:
+        return super().get_queryset(request).with_state()
+
+    @admin.display(description=gettext_lazy("state"))
+    def state(self, obj: Need) -> str:
+        return obj.get_state_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -87,6 +119,10 @@ class NeedAdmin(SimpleHistoryAdmin):
     @admin.action(description=gettext_lazy("Publish the selected needs"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:
         _change_status(self, request, queryset, Need.Status.PUBLISHED)
+
+    @admin.action(description=gettext_lazy("Mark the selected needs met"))
+    def mark_met(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:
+        _change_status(self, request, queryset, Need.Status.MET)
 
     @admin.action(description=gettext_lazy("Close the selected needs"))
     def close(self, request: HttpRequest, queryset: QuerySet[Need]) -> None:

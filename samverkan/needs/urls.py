@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/history/", views.history, name="history"),
+    path("<int:pk>/collaborations/", views.link_collaboration, name="link"),
+    path("<int:pk>/collaborations/remove/", views.unlink_collaboration, name="unlink"),
 ]

@@ -31,10 +31,10 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Centre)
-class CentreAdmin(SourcedAdminMixin, admin.ModelAdmin):
+class CentreAdmin(SourcedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name_sv", "city", "source", awaits_confirmation)
     list_filter = ("assumed",)
-    filter_horizontal = ("partners",)
+    filter_horizontal = ("partners", "members")
 
 
 @admin.register(Committee)

@@ -494,6 +494,12 @@ class _Known:
             for o in [*self.by_number.values(), *self.by_foreign.values()]
             + [o for found in self.by_name.values() for o in found]
         } | set(also)
+        # The infrastructure's parties come from the reference data, which finds them by
+        # name: an import neither changes them nor makes another of the same name.
+        self.party_names = {
+            name.lower()
+            for name in Organisation.objects.infrastructure_parties().values_list("name", flat=True)
+        }
         emails = {r.email for r in rows if r.email}
         self.contacts: dict[tuple[int, str], Contact] = {}
         for chunk in _chunks(org_ids):
@@ -716,6 +722,14 @@ def _plan_organisation(
         if not state.first_line:
             if not row.name:
                 return [_("A new organisation needs a name.")]
+            if row.name.lower() in known.party_names:
+                return [
+                    _(
+                        "%(name)s is a party of the infrastructure; an import does not make "
+                        "another organisation of that name."
+                    )
+                    % {"name": row.name}
+                ]
             item.creates_org = True
             item.changes.append(_("New organisation."))
             return []
@@ -732,6 +746,14 @@ def _plan_organisation(
                     % {"name": existing.name, "field": _ORG_LABELS[name](), "value": current}
                 ]
             item.org_changes[name] = value
+        if item.org_changes and existing.is_infrastructure_party:
+            return [
+                _(
+                    "%(name)s is a party of the infrastructure: its details come from the "
+                    "reference data, and an import does not change them."
+                )
+                % {"name": existing.name}
+            ]
     if item.org_changes:
         item.changes.append(
             _("Changes the organisation's %(fields)s.")

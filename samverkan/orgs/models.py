@@ -298,6 +298,15 @@ class Centre(BilingualName, Sourced):
     partners = models.ManyToManyField(
         Organisation, verbose_name=_("partners"), related_name="centres", blank=True
     )
+    # Members work for the centre as committee members work for their committee: they
+    # write its needs and see the collaborations it takes part in.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        related_name="centres",
+        blank=True,
+    )
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         verbose_name = _("regional centre")

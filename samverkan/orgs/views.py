@@ -60,6 +60,7 @@ from .models import (
     Organisation,
 )
 from .querysets import NETWORK_READ_ROLES, contacts_search
+from .relationship import relationship_over_time
 
 READ = NETWORK_READ_ROLES
 WRITE = tuple(sorted(STAFF_ROLES))
@@ -79,7 +80,8 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 @public
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
     committee = get_object_or_404(Committee, slug=slug)
-    needs = committee.needs.published()
+    # Published and met needs, each with its state (open, being addressed or met).
+    needs = committee.needs.public().with_state().order_by("-published_at", "-pk")
     return render(request, "orgs/committee.html", {"committee": committee, "needs": needs})
 
 
@@ -293,6 +295,7 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if organisation.kind == Organisation.Kind.ASSOCIATION
         else [],
         "inquiries": inquiries,
+        "relationship": relationship_over_time(organisation, user),
         "collaborations": related,
         "agreements": agreements,
         "events": events,

@@ -15,7 +15,9 @@ from django.conf import settings
 from django.db import transaction
 
 from samverkan.agreements.models import AgreementPrinciple
+from samverkan.collaborations.models import Funder
 from samverkan.core.models import Infrastructure, Parameter
+from samverkan.effects.models import ExpectedEffect
 from samverkan.inquiries.models import Gate, PriorityCriterion
 from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.strategy.models import Goal
@@ -193,6 +195,28 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
             },
         )
     counts["agreement_principles"] = len(items)
+
+    items, shared = _items(data.get("funders"))
+    for order, item in enumerate(items):
+        Funder.objects.update_or_create(
+            slug=item["slug"],
+            defaults={"name": str(item["name"]), "order": order, **_sourced(item, shared)},
+        )
+    counts["funders"] = len(items)
+
+    items, shared = _items(data.get("expected_effects"))
+    for order, item in enumerate(items):
+        ExpectedEffect.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "text_sv": item["sv"],
+                "text_en": item.get("en", ""),
+                "order": order,
+                "indicators": [str(i) for i in item.get("indicators", [])],
+                **_sourced(item, shared),
+            },
+        )
+    counts["expected_effects"] = len(items)
 
     counts["rules"] = _load_rules(data.get("rules", {}))
 

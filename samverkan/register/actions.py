@@ -93,10 +93,12 @@ def _public_values(collaboration: Collaboration) -> dict[str, Any]:
     companies = [p.organisation for p in parties if p.role == CollaborationParty.Role.COMPANY]
     funding = []
     if PublicField.FUNDING not in withheld:
-        for application in collaboration.funding_applications.order_by("pk"):
+        for application in collaboration.funding_applications.select_related("funder").order_by(
+            "pk"
+        ):
             funding.append(
                 {
-                    "funder": application.get_funder_display(),
+                    "funder": application.funder_label,
                     "call": application.call,
                     "status": application.status,
                     "currency": application.currency,
@@ -152,8 +154,8 @@ def _write(entry: RegisterEntry, values: dict[str, Any]) -> list[str]:
 def refresh_entry(collaboration: Collaboration) -> RegisterEntry | None:
     """Bring the register entry up to date after a change; called by the actions."""
     entry = RegisterEntry.objects.filter(collaboration=collaboration).first()
-    if entry is None:
-        return None
+    if entry is None or entry.state == RegisterEntry.State.WITHDRAWN:
+        return entry  # a withdrawn entry stays a stub
     changed = _write(entry, _public_values(collaboration))
     if changed and entry.state == RegisterEntry.State.PUBLISHED:
         entry.changed_at = timezone.now()
@@ -192,7 +194,9 @@ def enter_register(collaboration: Collaboration) -> RegisterEntry:
             {"entry": entry, "days": days, "site_url": settings.SITE_URL},
             settings.LANGUAGE_CODE,
         )
-    request_from_parties(collaboration, PartyRequestPurpose.CONFIRM_REGISTER)
+    # The party users above check the preview signed in; the contact persons without an
+    # account get their personal link.
+    request_from_parties(collaboration, PartyRequestPurpose.CONFIRM_REGISTER, without_account=True)
     return entry
 
 
@@ -293,8 +297,22 @@ def do_withdraw_from_register(
     entry.withdrawn_at = timezone.now()
     entry.withdrawal_reason = reason.strip()
     entry.published_at = entry.published_at or entry.withdrawn_at
-    entry.save(update_fields=["state", "withdrawn_at", "withdrawal_reason", "published_at"])
+    make_stub(entry)
     return entry
+
+
+def make_stub(entry: RegisterEntry) -> None:
+    """Keep of a withdrawn entry only the stub every public channel shows: its title, that
+    it was withdrawn, when and why; the withdrawn content is no longer public."""
+    for name in ["summary", "parties_text", "companies_text"]:
+        setattr(entry, name, "")
+    entry.start_date = entry.end_date = entry.year = None
+    entry.funding = []
+    entry.withheld = {}
+    entry.search_document, _vocabulary = normalise([entry.title])
+    entry.save()
+    for related in (entry.organisations, entry.committees, entry.centres, entry.goals):
+        related.clear()
 
 
 @transaction.atomic

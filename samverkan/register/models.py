@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .querysets import RegisterEntryQuerySet
 
@@ -12,7 +13,7 @@ class RegisterEntry(models.Model):
     class State(models.TextChoices):
         PREVIEW = "preview", _("Preview for the parties")
         PUBLISHED = "published", _("Published")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("register entry", "Withdrawn")
 
     collaboration = models.OneToOneField(
         "collaborations.Collaboration", on_delete=models.CASCADE, related_name="register_entry"

@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.safestring import mark_safe
@@ -58,15 +58,27 @@ EXPORT_COLUMNS = [
     "published_at",
     "changed_at",
     "url",
+    # Added last, so that readers of the earlier columns by position are not misled.
+    "state",
+    "withdrawn_at",
+    "withdrawal_reason",
 ]
 
 
 def published_entries() -> QuerySet[RegisterEntry]:
-    return RegisterEntry.objects.published().prefetch_related(
+    """The published entries and the stubs of the withdrawn ones, marked as withdrawn."""
+    return RegisterEntry.objects.public().prefetch_related(
         Prefetch("committees", queryset=Committee.objects.order_by("name_sv")),
         "centres",
         "goals",
     )
+
+
+def withdrawal_text(entry: RegisterEntry) -> str:
+    """What a withdrawn entry's stub says, in the active language."""
+    when = formats.date_format(timezone.localtime(entry.withdrawn_at), "SHORT_DATE_FORMAT")
+    text = _("Withdrawn on %(date)s: the collaboration never really started. Reason: %(reason)s")
+    return text % {"date": when, "reason": entry.withdrawal_reason}
 
 
 def filtered(request: HttpRequest) -> RegisterFilter:
@@ -243,6 +255,7 @@ def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
         granted[item["currency"]] = granted.get(item["currency"], 0) + float(item["granted"])
     return {
         "id": entry.collaboration_id,
+        "state": entry.state,
         "title": entry.title,
         "summary": entry.summary,
         "kind": entry.kind,
@@ -258,6 +271,8 @@ def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
         "funding_granted": "; ".join(f"{v:.2f} {k}" for k, v in sorted(granted.items())),
         "published_at": entry.published_at.isoformat() if entry.published_at else "",
         "changed_at": entry.changed_at.isoformat() if entry.changed_at else "",
+        "withdrawn_at": entry.withdrawn_at.isoformat() if entry.withdrawn_at else "",
+        "withdrawal_reason": entry.withdrawal_reason,
         "url": base_url + entry.get_absolute_url(),
     }
 
@@ -330,15 +345,19 @@ class RegisterFeed(Feed):
         return reverse("register:list")
 
     def items(self) -> list[RegisterEntry]:
-        entries = RegisterEntry.objects.published().order_by(
-            Coalesce("changed_at", "published_at").desc(nulls_last=True), "-pk"
+        entries = RegisterEntry.objects.public().order_by(
+            Coalesce("withdrawn_at", "changed_at", "published_at").desc(nulls_last=True), "-pk"
         )
         return list(entries[:50])
 
     def item_title(self, item: RegisterEntry) -> str:
+        if item.state == RegisterEntry.State.WITHDRAWN:
+            return _("Withdrawn: %(title)s") % {"title": item.title}
         return item.title
 
     def item_description(self, item: RegisterEntry) -> str:
+        if item.state == RegisterEntry.State.WITHDRAWN:
+            return withdrawal_text(item)
         return item.summary
 
     def item_link(self, item: RegisterEntry) -> str:
@@ -348,7 +367,7 @@ class RegisterFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: RegisterEntry) -> Any:
-        return item.changed_at or item.published_at or timezone.now()
+        return item.withdrawn_at or item.changed_at or item.published_at or timezone.now()
 
 
 feed = public(RegisterFeed())

@@ -28,6 +28,7 @@ from samverkan.collaborations.models import (
     CollaborationParty,
     CommunicationActivity,
     FollowUp,
+    Funder,
     FundingApplication,
 )
 from samverkan.core.choices import CollaborationKind
@@ -276,6 +277,7 @@ class Seeder:
         self.committees = list(Committee.objects.order_by("pk").values_list("pk", flat=True))
         self.goals = list(Goal.objects.order_by("pk").values_list("pk", flat=True))
         self.points = list(Point.objects.order_by("pk").values_list("pk", flat=True))
+        self.funders = list(Funder.objects.order_by("order").values_list("pk", "name"))
         self.parties = list(
             Organisation.objects.filter(is_infrastructure_party=True)
             .order_by("pk")
@@ -629,13 +631,12 @@ class Seeder:
                 applied = Decimal(rng.randrange(200, 5000) * 1000)
                 granted = applied if rng.random() < 0.5 else None
                 fstatus = "granted" if granted else rng.choice(["submitted", "rejected"])
-                funder = rng.choice(["vinnova", "vr", "horizon_europe"])
+                funder, label = rng.choice(self.funders) if self.funders else (None, "")
                 call = f"Precisionsmedicin {start.year}"
                 funding.append((fa, pk, funder, call, applied, granted, fstatus, start))
                 applicants.extend((fa, org) for org in companies)
-                label = dict(FundingApplication.Funder.choices)[funder]
                 application.append(
-                    {"funder": str(label), "call": call, "status": fstatus, "currency": "SEK",
+                    {"funder": label, "call": call, "status": fstatus, "currency": "SEK",
                      "applied": str(applied), "granted": str(granted or Decimal(0))}
                 )  # fmt: skip
             if rng.random() < 0.3:
@@ -688,7 +689,7 @@ class Seeder:
         )
         self.w.write(
             FundingApplication,
-            ["id", "collaboration_id", "funder", "call", "amount_applied", "amount_granted",
+            ["id", "collaboration_id", "funder_id", "call", "amount_applied", "amount_granted",
              "status", "submitted_on"],
             funding,
         )  # fmt: skip

@@ -39,7 +39,7 @@ from samverkan.orgs.forms import LinkDecisionForm, LinkRequestForm
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    needs = Need.objects.published().select_related("committee")[:5]
+    needs = Need.objects.published().select_related("committee", "centre")[:5]
     return render(request, "core/home.html", {"needs": needs})
 
 

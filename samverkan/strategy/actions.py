@@ -111,6 +111,9 @@ def _check_action(strategy: Strategy, data: ActionData) -> int | None:
         errors["points"] = [_("Choose points of this strategy.")]
     if any(source.strategy_id != strategy.pk for source in data.sources):
         errors["sources"] = [_("Choose sources of this strategy.")]
+    owner = data.owner_organisation
+    if owner is not None and owner.kind == Organisation.Kind.COMPANY:
+        errors["owner_organisation"] = [exchange.company_owner_problem()]
     if data.new_source and not data.new_source.title.strip():
         errors["new_source_title"] = [_("A new source has a title.")]
     try:

@@ -253,17 +253,18 @@ def test_a_committee_member_publishes_a_need_on_the_board(page: Page, personas: 
     # ... and publishes it.
     page.get_by_role("button", name="Publish", exact=True).click()
     expect_message(page, "The need is now “Published”.")
-    expect(page.locator("main h1 + p > .badge")).to_have_count(0)
+    # Published and nothing answering it yet: open.
+    expect(page.locator("main h1 + p > .badge")).to_have_text("Open")
     expect(page.get_by_role("link", name="Answer this need")).to_be_visible()
     assert_accessible(page)
     need.refresh_from_db()
     assert need.status == "published" and need.published_at is not None
 
-    # His page of needs lists it as published.
+    # His page of needs lists it as published, open for an answer.
     page.get_by_role("link", name="Write and edit needs").first.click()
     expect(page).to_have_url(re.compile(r"/needs/mine/$"))
     row = page.locator("#results tbody tr").filter(has=page.get_by_role("link", name=title))
-    expect(row.locator(".badge")).to_have_text("Published")
+    expect(row.locator(".badge")).to_have_text("Open")
     assert_accessible(page)
     log_out(page)
 

@@ -12,13 +12,15 @@ re-exports every name, so `from samverkan.effects.indicators import Scope` keeps
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
+from ..models import ExpectedEffect
 from .agenda import NeedsCoverage, SeveralCompanies, company_count
 from .base import (
     MAX_PERIOD_YEARS,
     UNIT_TITLES,
     Bucket,
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -43,16 +45,16 @@ from .base import (
     trunc,
 )
 from .funding import FundingApplications
-from .interest import InquiriesReceived, NewCompanies
+from .interest import InquiriesReceived, NewCompanies, RepeatCompanies
 from .learning import KnowledgeExchange, knowledge_exchange_provider
 from .process import (
-    CALENDAR_DAYS_ALLOWED,
-    CALENDAR_DAYS_ALLOWED_DEFAULT,
     AnsweredInTime,
     FollowUpsOnTime,
     InquiryOutcomes,
     MedianDaysToFirstAnswer,
+    answer_target,
     answer_timing,
+    calendar_days_allowed,
     medians,
 )
 from .projects import Collaborations
@@ -65,6 +67,7 @@ INDICATORS: list[Indicator] = [
     FollowUpsOnTime(),
     InquiriesReceived(),
     NewCompanies(),
+    RepeatCompanies(),
     FundingApplications(),
     Collaborations(),
     KnowledgeExchange(),
@@ -80,28 +83,60 @@ def get_indicator(indicator_id: str) -> Indicator | None:
 
 @dataclass
 class EffectGroup:
-    effect: Effect
+    """The results of the indicators that measure one of the pack's expected effects. With no
+    expected effects in the pack, every indicator stands in one group without an effect."""
+
+    effect: ExpectedEffect | None
     results: list[Result]
 
     @property
+    def slug(self) -> str:
+        return self.effect.slug if self.effect else "indicators"
+
+    @property
     def label(self) -> str:
-        return str(self.effect.label)
+        return self.effect.text if self.effect else gettext("Indicators")
+
+
+def expected_effects() -> list[tuple[ExpectedEffect | None, list[Indicator]]]:
+    """The pack's expected effects in its order, each with the indicators that measure it
+    (ids the platform does not know are skipped; an effect with none is left out)."""
+    effects = list(ExpectedEffect.objects.order_by("order", "slug"))
+    if not effects:
+        return [(None, list(INDICATORS))]
+    grouped = [(effect, [BY_ID[i] for i in effect.indicators if i in BY_ID]) for effect in effects]
+    return [(effect, measured) for effect, measured in grouped if measured]
+
+
+def effect_of(indicator: Indicator) -> ExpectedEffect | None:
+    """The first expected effect the pack measures with this indicator."""
+    return next((effect for effect, measured in expected_effects() if indicator in measured), None)
+
+
+def measured_indicators() -> list[Indicator]:
+    """Every indicator the pack names, once, in the order of its effects."""
+    unique: dict[str, Indicator] = {}
+    for _effect, measured in expected_effects():
+        for indicator in measured:
+            unique.setdefault(indicator.id, indicator)
+    return list(unique.values())
 
 
 def compute_all(scope: Scope, interval: str = Interval.QUARTER) -> list[EffectGroup]:
-    """Every indicator for the scope, grouped by the expected effect it measures."""
-    results = [indicator.compute(scope, interval) for indicator in INDICATORS]
-    return [
-        EffectGroup(effect, [r for r in results if r.indicator.effect == effect])
-        for effect in Effect
-        if any(r.indicator.effect == effect for r in results)
-    ]
+    """Every indicator the pack names for the scope, grouped by the expected effect it
+    measures; one the pack names twice is computed once."""
+    computed: dict[str, Result] = {}
+    groups = []
+    for effect, measured in expected_effects():
+        for indicator in measured:
+            if indicator.id not in computed:
+                computed[indicator.id] = indicator.compute(scope, interval)
+        groups.append(EffectGroup(effect, [computed[i.id] for i in measured]))
+    return groups
 
 
 __all__ = [
     "BY_ID",
-    "CALENDAR_DAYS_ALLOWED",
-    "CALENDAR_DAYS_ALLOWED_DEFAULT",
     "INDICATORS",
     "MAX_PERIOD_YEARS",
     "UNIT_TITLES",
@@ -109,7 +144,6 @@ __all__ = [
     "Bucket",
     "Collaborations",
     "Column",
-    "Effect",
     "EffectGroup",
     "Figure",
     "FollowUpsOnTime",
@@ -122,25 +156,31 @@ __all__ = [
     "MedianDaysToFirstAnswer",
     "NeedsCoverage",
     "NewCompanies",
+    "RepeatCompanies",
     "Result",
     "Row",
     "Scope",
     "SeveralCompanies",
     "Table",
     "active_between",
+    "answer_target",
     "answer_timing",
     "bucket_key",
+    "calendar_days_allowed",
     "collaborations_in",
     "company_count",
     "compute_all",
     "count_of",
     "days",
+    "effect_of",
+    "expected_effects",
     "get_indicator",
     "inquiries_in",
     "involves_centre",
     "involves_region",
     "knowledge_exchange_provider",
     "local_midnight",
+    "measured_indicators",
     "medians",
     "money",
     "name_order",

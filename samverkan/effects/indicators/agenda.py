@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import CollaborationParty
 from samverkan.needs.models import Need
+from samverkan.needs.querysets import PUBLIC as PUBLIC_NEEDS
+from samverkan.needs.querysets import activity_q
 from samverkan.orgs.models import Committee
 
 from ..formatting import PERCENT
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -48,7 +49,6 @@ class SeveralCompanies(Indicator):
     id = "several_companies"
     name = _("Share of collaborations with several companies")
     short_name = _("Several companies")
-    effect = Effect.AGENDA
     definition = _(
         "Of the collaborations active in the period (see “Collaborations started and "
         "active”), the share with two or more companies as parties: collaborations that "
@@ -143,13 +143,15 @@ class NeedsCoverage(Indicator):
     id = "needs_coverage"
     name = _("Committees with a published need")
     short_name = _("Needs coverage")
-    effect = Effect.AGENDA
     definition = _(
         "The share of committees with at least one published need on the needs board at "
         "the end of the period (and of each quarter or year): the strategy asks every "
-        "committee to describe its needs for industry collaboration. A need counts from "
-        "the day it was published while it is still published; needs closed since are "
-        "not counted. With a kind chosen, only needs of that kind count."
+        "committee to describe its needs for industry collaboration and to carry out "
+        "activities to meet them. A need counts from the day it was published while it is "
+        "still published or marked met; needs closed since are not counted. A need has an "
+        "activity when an inquiry (not declined or withdrawn) or a collaboration answers "
+        "it, sent or linked before the end of the period. With a kind chosen, only needs "
+        "of that kind count."
     )
     applies = frozenset({"committee", "kind"})
     chart_type = "line"
@@ -159,7 +161,7 @@ class NeedsCoverage(Indicator):
         if scope.committee is not None:
             committees = committees.filter(pk=scope.committee.pk)
         needs = Need.objects.filter(
-            committee=OuterRef("pk"), status=Need.Status.PUBLISHED, published_at__isnull=False
+            committee=OuterRef("pk"), status__in=PUBLIC_NEEDS, published_at__isnull=False
         )
         if scope.kind:
             needs = needs.filter(kind=scope.kind)
@@ -167,19 +169,31 @@ class NeedsCoverage(Indicator):
             needs.order_by("published_at").values("published_at")[:1],
             output_field=DateTimeField(),
         )
-        published = Q(
-            needs__status=Need.Status.PUBLISHED, needs__published_at__lt=scope.ends_before
+        described = Need.objects.filter(
+            committee__in=committees,
+            status__in=PUBLIC_NEEDS,
+            published_at__lt=scope.ends_before,
         )
         if scope.kind:
-            published &= Q(needs__kind=scope.kind)
+            described = described.filter(kind=scope.kind)
+        with_activity = described.filter(activity_q(before=scope.ends_before))
+        published = Q(needs__in=described.values("pk"))
+        active = Q(needs__in=with_activity.values("pk"))
         # One row per committee (a few dozen, reference data) with the day its first need
-        # still published was published: the quarters are counted here, where a filtered
+        # still public was published: the quarters are counted here, where a filtered
         # count per quarter in SQL ran the subquery again for every quarter.
         per_committee = list(
-            committees.annotate(first=first_published, n=Count("needs", filter=published)).order_by(
-                name_order()
-            )
+            committees.annotate(
+                first=first_published,
+                n=Count("needs", filter=published),
+                active=Count("needs", filter=active),
+            ).order_by(name_order())
         )
+        # Every need has one committee, so the committees' rows add up to the totals.
+        need_totals = {
+            "described": sum(c.n for c in per_committee),
+            "active": sum(c.active for c in per_committee),
+        }
         buckets = scope.buckets(interval)
         befores = [local_midnight(b.end + datetime.timedelta(days=1)) for b in buckets]
         totals: dict[str, Any] = {
@@ -214,7 +228,14 @@ class NeedsCoverage(Indicator):
                     PERCENT,
                     detail=gettext("%(part)s of %(whole)s committees")
                     % {"part": totals["covered"], "whole": totals["total"]},
-                )
+                ),
+                Figure(
+                    gettext("Needs with an activity"),
+                    percent(need_totals["active"], need_totals["described"]),
+                    PERCENT,
+                    detail=gettext("%(part)s of %(whole)s published or met needs")
+                    % {"part": need_totals["active"], "whole": need_totals["described"]},
+                ),
             ],
             series=self._series(scope, interval, columns, rows),
             breakdowns=[
@@ -222,8 +243,8 @@ class NeedsCoverage(Indicator):
                     "by_committee",
                     gettext("Published needs per committee at the end of the period"),
                     gettext("Committee"),
-                    [Column(gettext("Published needs"))],
-                    [Row(c.name, [c.n]) for c in per_committee],
+                    [Column(gettext("Published needs")), Column(gettext("With an activity"))],
+                    [Row(c.name, [c.n, c.active]) for c in per_committee],
                 )
             ],
         )

@@ -37,26 +37,6 @@ if TYPE_CHECKING:
 MAX_PERIOD_YEARS = 10
 
 
-class Effect(models.TextChoices):
-    """The six expected effects, in the strategy's order."""
-
-    PROCESS = (
-        "process",
-        _("A structured collaboration process, implemented, communicated and evaluated"),
-    )
-    INTEREST = "interest", _("Clearer incentives and more interest in industry collaboration")
-    FUNDING = (
-        "funding",
-        _("More joint applications to research funders and more research funding"),
-    )
-    PROJECTS = "projects", _("More joint pilot, development and research projects")
-    LEARNING = (
-        "learning",
-        _("More joint learning and active knowledge exchange with industry"),
-    )
-    AGENDA = "agenda", _("A joint agenda")
-
-
 class Interval(models.TextChoices):
     QUARTER = "quarter", _("By quarter")
     YEAR = "year", _("By year")
@@ -385,7 +365,6 @@ class Indicator:
     id: ClassVar[str]
     name: ClassVar[Promise]
     short_name: ClassVar[Promise]  # at most 31 characters: an Excel sheet's title
-    effect: ClassVar[Effect]
     definition: ClassVar[Promise]
     applies: ClassVar[frozenset[str]] = frozenset({"committee", "centre", "kind"})
     chart_type: ClassVar[str] = "bar"

@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,6 @@ from samverkan.collaborations.models import FundingApplication
 from ..formatting import MONEY
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -30,7 +29,6 @@ class FundingApplications(Indicator):
     id = "funding"
     name = _("Joint funding applications and money granted")
     short_name = _("Joint funding applications")
-    effect = Effect.FUNDING
     definition = _(
         "Joint applications to research funders made within a collaboration. Submitted: "
         "applications with a submission date in the period (planned ones left out). "
@@ -101,13 +99,15 @@ class FundingApplications(Indicator):
             )
             for i, b in enumerate(buckets)
         ]
-        by_funder = {
-            row["funder"]: row
-            for row in applications.values("funder").annotate(
+        # The reference data's funders by name, then every other funder as one row.
+        by_funder = (
+            applications.values("funder__name")
+            .annotate(
                 submitted=Count("pk", filter=submitted(scope.start, scope.end)),
                 granted=Count("pk", filter=outcome(Status.GRANTED, scope.start, scope.end)),
             )
-        }
+            .order_by(F("funder__name").asc(nulls_last=True))
+        )
         return Result(
             self,
             scope,
@@ -151,13 +151,10 @@ class FundingApplications(Indicator):
                     [Column(gettext("Submitted")), Column(gettext("Granted"))],
                     [
                         Row(
-                            str(label),
-                            [
-                                by_funder.get(funder, {}).get("submitted", 0),
-                                by_funder.get(funder, {}).get("granted", 0),
-                            ],
+                            row["funder__name"] or gettext("Other"),
+                            [row["submitted"], row["granted"]],
                         )
-                        for funder, label in FundingApplication.Funder.choices
+                        for row in by_funder
                     ],
                 ),
             ],

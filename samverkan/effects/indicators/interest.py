@@ -1,21 +1,22 @@
-"""Clearer incentives and more interest in industry collaboration: inquiries received
-and companies new to the infrastructure.
+"""Clearer incentives and more interest in industry collaboration: inquiries received,
+companies new to the infrastructure and companies that come back for more.
 """
 
 import json
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.collaborations.models import CollaborationParty
+from samverkan.collaborations.models import Collaboration, CollaborationParty
 from samverkan.core.choices import CollaborationKind
 from samverkan.orgs.models import Organisation
 
+from ..formatting import PERCENT
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -26,6 +27,7 @@ from .base import (
     bucket_key,
     collaborations_in,
     inquiries_in,
+    percent,
     trunc,
 )
 
@@ -34,7 +36,6 @@ class InquiriesReceived(Indicator):
     id = "inquiries_received"
     name = _("Inquiries received")
     short_name = _("Inquiries received")
-    effect = Effect.INTEREST
     definition = _(
         "The number of collaboration inquiries that arrived through the central entry "
         "point in the period, counted by the day they arrived (Swedish time). With a "
@@ -89,7 +90,6 @@ class NewCompanies(Indicator):
     id = "new_companies"
     name = _("Companies engaged for the first time")
     short_name = _("New companies")
-    effect = Effect.INTEREST
     definition = _(
         "Companies whose first engagement with the infrastructure falls in the period: the day "
         "their first inquiry arrived or the day the first collaboration they are a company "
@@ -187,4 +187,104 @@ class NewCompanies(Indicator):
                 )
             ],
             series=self._series(scope, interval, columns, rows),
+        )
+
+
+# The numbers of collaborations the breakdown counts companies up to ("5 or more").
+REPEAT_LEVELS = (1, 2, 3, 5)
+
+
+class RepeatCompanies(Indicator):
+    id = "repeat_companies"
+    name = _("Companies with more than one collaboration")
+    short_name = _("Repeat companies")
+    definition = _(
+        "Long-term relationships: the companies that are a company party to two or more "
+        "collaborations that had started by the end of the period (and of each quarter or "
+        "year), counted and as a share of the companies party to at least one started "
+        "collaboration. A collaboration has started when it is no longer only planned and its "
+        "start date has come. With a committee, regional centre or kind chosen, only the "
+        "collaborations within that scope count."
+    )
+    chart_type = "line"
+
+    def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
+        buckets = scope.buckets(interval)
+        started = collaborations_in(scope).filter(
+            ~Q(status=Collaboration.Status.PLANNED), start_date__lte=scope.end
+        )
+        # Each company's collaborations numbered in the order they started: the row numbered
+        # n is the day the company reached n collaborations. One query counts, for the end
+        # of the period and of each bucket, the companies that had reached each level.
+        ranked = (
+            CollaborationParty.objects.filter(
+                role=CollaborationParty.Role.COMPANY,
+                organisation__kind=Organisation.Kind.COMPANY,
+                collaboration__in=started,
+            )
+            .order_by()
+            .annotate(
+                started_on=F("collaboration__start_date"),
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("organisation_id")],
+                    order_by=[F("collaboration__start_date").asc(), F("collaboration_id").asc()],
+                ),
+            )
+        )
+        aggregates: dict[str, Any] = {
+            f"level_{level}": Count("pk", filter=Q(rank=level)) for level in REPEAT_LEVELS
+        }
+        for i, bucket in enumerate(buckets):
+            for level in (1, 2):
+                aggregates[f"level_{level}_{i}"] = Count(
+                    "pk", filter=Q(rank=level, started_on__lte=bucket.end)
+                )
+        totals = ranked.filter(rank__lte=max(REPEAT_LEVELS)).aggregate(**aggregates)
+        rows = [
+            Row(
+                b.label,
+                [
+                    totals[f"level_2_{i}"],
+                    percent(totals[f"level_2_{i}"], totals[f"level_1_{i}"]),
+                    totals[f"level_1_{i}"],
+                ],
+            )
+            for i, b in enumerate(buckets)
+        ]
+        columns = [
+            Column(gettext("Companies with more than one")),
+            Column(gettext("Share"), PERCENT, chart=False),
+            Column(gettext("Companies with a collaboration"), chart=False),
+        ]
+        reached = {n: totals[f"level_{n}"] for n in REPEAT_LEVELS}
+        return Result(
+            self,
+            scope,
+            interval,
+            figures=[
+                Figure(
+                    gettext("Companies with more than one collaboration"),
+                    reached[2],
+                    detail=gettext("%(part)s of %(whole)s companies with a collaboration")
+                    % {"part": reached[2], "whole": reached[1]},
+                ),
+                Figure(gettext("Share of the companies"), percent(reached[2], reached[1]), PERCENT),
+            ],
+            series=self._series(scope, interval, columns, rows),
+            breakdowns=[
+                Table(
+                    "by_collaborations",
+                    gettext("Companies by their number of started collaborations"),
+                    gettext("Collaborations"),
+                    [Column(gettext("Companies"))],
+                    [
+                        Row(gettext("One"), [reached[1] - reached[2]]),
+                        Row(gettext("Two"), [reached[2] - reached[3]]),
+                        Row(gettext("Three or four"), [reached[3] - reached[5]]),
+                        Row(gettext("Five or more"), [reached[5]]),
+                    ],
+                    note=gettext("At the end of the period."),
+                )
+            ],
         )

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import Column, Effect, Figure, Indicator, Interval, Result, Row, Scope, bucket_key, trunc
+from .base import Column, Figure, Indicator, Interval, Result, Row, Scope, bucket_key, trunc
 
 
 def knowledge_exchange_provider() -> Callable[[Scope], QuerySet[Any]] | None:
@@ -31,7 +31,6 @@ class KnowledgeExchange(Indicator):
     id = "knowledge_exchange"
     name = _("Knowledge-exchange events and participants")
     short_name = _("Knowledge exchange")
-    effect = Effect.LEARNING
     definition = _(
         "Meetings, seminars, workshops and other events where the infrastructure and industry "
         "exchange knowledge, held in the period, and the number of people who took part, from the "

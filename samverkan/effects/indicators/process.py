@@ -23,12 +23,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import FollowUp
+from samverkan.core.models import Parameter
 from samverkan.inquiries.models import Inquiry
 
 from ..formatting import DAYS, PERCENT
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -44,24 +44,42 @@ from .base import (
     trunc,
 )
 
-# Answered "within 10 working days" means by the end of the 10th weekday after the day of
-# arrival. From a Monday to a Friday that is the same weekday two weeks later; from a
-# Saturday the Friday 13 days later; from a Sunday the Friday 12 days later. ISO weekdays.
-CALENDAR_DAYS_ALLOWED = {6: 13, 7: 12}
-CALENDAR_DAYS_ALLOWED_DEFAULT = 14
+
+def calendar_days_allowed(working_days: int, weekday: int) -> int:
+    """The calendar days from an arrival on an ISO weekday (1 Monday ... 7 Sunday) to the
+    end of the given working day after it. Working days are Monday to Friday: 10 working
+    days after a Monday to Friday is the same weekday two weeks later, after a Saturday 13
+    days later and after a Sunday 12 days later."""
+    days = counted = 0
+    while counted < working_days:
+        days += 1
+        if (weekday - 1 + days) % 7 < 5:
+            counted += 1
+    return days
 
 
-def answer_timing(queryset: QuerySet[Inquiry], today: datetime.date) -> QuerySet[Inquiry]:
-    """Annotate each inquiry with the calendar days its 10 working days allow, the days it
-    took to be answered and the days it has waited so far (all between local dates)."""
+def answer_target() -> int:
+    """The working days within which an inquiry should have its first answer (reference data)."""
+    return min(260, max(1, int(Parameter.get("answer_target_working_days"))))
+
+
+def answer_timing(
+    queryset: QuerySet[Inquiry], today: datetime.date, working_days: int
+) -> QuerySet[Inquiry]:
+    """Annotate each inquiry with the calendar days its target of working days allows, the
+    days it took to be answered and the days it has waited so far (all between local dates)."""
     return queryset.annotate(
         weekday=ExtractIsoWeekDay("created_at"),
         allowed=Case(
             *[
-                When(weekday=weekday, then=Value(datetime.timedelta(days=n)))
-                for weekday, n in CALENDAR_DAYS_ALLOWED.items()
+                When(
+                    weekday=weekday,
+                    then=Value(
+                        datetime.timedelta(days=calendar_days_allowed(working_days, weekday))
+                    ),
+                )
+                for weekday in range(1, 8)
             ],
-            default=Value(datetime.timedelta(days=CALENDAR_DAYS_ALLOWED_DEFAULT)),
             output_field=DurationField(),
         ),
         answer_gap=ExpressionWrapper(
@@ -77,19 +95,19 @@ def answer_timing(queryset: QuerySet[Inquiry], today: datetime.date) -> QuerySet
 
 class AnsweredInTime(Indicator):
     id = "answered_in_time"
-    name = _("Share answered within 10 working days")
-    short_name = _("Answered in 10 working days")
-    effect = Effect.PROCESS
+    name = _("Share answered within the target time")
+    short_name = _("Answered in target time")
     definition = _(
         "Of the inquiries that arrived in the period, the share that had their first answer "
-        "(a question back, a routing to a committee or a decision) by the end of the 10th "
-        "working day after the day they arrived. Working days are Monday to Friday; Swedish "
-        "public holidays are not taken out, so a holiday counts as a working day. How it "
-        "is counted: the 10th weekday after a Monday to Friday is the same weekday two "
-        "weeks later, after a Saturday 13 days later and after a Sunday 12 days later; the "
-        "database compares the local dates of arrival and answer with that number of "
-        "days. Inquiries still unanswered count as late once that day has passed, and are "
-        "left out while it has not."
+        "(a question back, a routing to a committee or a decision) by the end of the target "
+        "working day after the day they arrived; the target number of working days is set "
+        "in the reference data (the answer target). Working days are "
+        "Monday to Friday; public holidays are not taken out, so a holiday counts as a "
+        "working day. How it is counted: with a target of 10, the 10th weekday after a "
+        "Monday to Friday is the same weekday two weeks later, after a Saturday 13 days "
+        "later and after a Sunday 12 days later; the database compares the local dates of "
+        "arrival and answer with that number of days. Inquiries still unanswered count as "
+        "late once that day has passed, and are left out while it has not."
     )
     applies = frozenset({"committee", "kind"})
     chart_type = "line"
@@ -99,8 +117,9 @@ class AnsweredInTime(Indicator):
             created_at__gte=scope.starts_at, created_at__lt=scope.ends_before
         )
         answered = Q(first_response_at__isnull=False)
+        target = answer_target()
         grouped = (
-            answer_timing(received, scope.today)
+            answer_timing(received, scope.today, target)
             .annotate(bucket=trunc("created_at", interval))
             .values("bucket")
             .annotate(
@@ -138,13 +157,16 @@ class AnsweredInTime(Indicator):
             interval,
             figures=[
                 Figure(
-                    gettext("Answered within 10 working days"),
+                    gettext("Answered within %(days)s working days") % {"days": target},
                     percent(totals["in_time"], due),
                     PERCENT,
                     detail=gettext("%(part)s of %(whole)s inquiries")
                     % {"part": totals["in_time"], "whole": due},
                 ),
-                Figure(gettext("Unanswered past 10 working days"), totals["overdue"]),
+                Figure(
+                    gettext("Unanswered past %(days)s working days") % {"days": target},
+                    totals["overdue"],
+                ),
             ],
             series=self._series(scope, interval, columns, rows),
         )
@@ -183,7 +205,6 @@ class MedianDaysToFirstAnswer(Indicator):
     id = "median_days_to_answer"
     name = _("Median days to first answer")
     short_name = _("Median days to first answer")
-    effect = Effect.PROCESS
     definition = _(
         "The median time from an inquiry's arrival to its first answer (a question back, a "
         "routing to a committee or a decision), in calendar days with one decimal, over "
@@ -244,7 +265,6 @@ class InquiryOutcomes(Indicator):
     id = "inquiry_outcomes"
     name = _("Outcome of inquiries")
     short_name = _("Outcome of inquiries")
-    effect = Effect.PROCESS
     definition = _(
         "Of the inquiries that arrived in the period and have a decision today, the share "
         "accepted (became a collaboration), declined, withdrawn and parked, counted by "
@@ -318,7 +338,6 @@ class FollowUpsOnTime(Indicator):
     id = "follow_ups_on_time"
     name = _("Follow-ups done on time")
     short_name = _("Follow-ups on time")
-    effect = Effect.PROCESS
     definition = _(
         "Of the follow-up conversations due in the period, the share held on or before "
         "their due date. Counted are those already held and those whose due date has "

@@ -24,7 +24,6 @@ from samverkan.orgs.models import Centre, Committee, Organisation
 
 from .base import (
     Column,
-    Effect,
     Figure,
     Indicator,
     Interval,
@@ -57,7 +56,6 @@ class Collaborations(Indicator):
     id = "collaborations"
     name = _("Collaborations started and active")
     short_name = _("Collaborations")
-    effect = Effect.PROJECTS
     definition = _(
         "Started: collaborations whose start date falls in the period and that have left "
         "the planned status. Active: collaborations that ran on some day of the period, "

@@ -653,6 +653,8 @@ def check_document(data: Any, locator: Locator) -> StrategyDoc:
                     if not matches
                     else _("Several organisations are named “%(name)s”.") % {"name": organisation},
                 )
+            elif matches[0].kind == Organisation.Kind.COMPANY:
+                check.error((*path, "owner_organisation"), company_owner_problem())
             else:
                 action.owner_organisation = matches[0]
         unknown_points = [n for n in action.points if n not in point_numbers]
@@ -668,6 +670,15 @@ def check_document(data: Any, locator: Locator) -> StrategyDoc:
     if check.errors:
         raise ValidationError(check.errors)
     return doc
+
+
+def company_owner_problem() -> str:
+    """Why a company cannot own an action of a strategy: the actions are the
+    infrastructure's own work, owned by its regions, universities and other organisations."""
+    return _(
+        "A company cannot own an action of the strategy; choose a region, university or "
+        "other organisation."
+    )
 
 
 def progress_problem(status: str, progress: int | None) -> str:
