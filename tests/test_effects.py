@@ -869,8 +869,9 @@ class DashboardTestCase(BaseTestCase):
 
 # Session and user (2), the infrastructure (1), the committee and centre choices (2), the
 # cache's generation (1), the pack's expected effects (1), the answer target (1), the
-# indicators (21; one more once a knowledge-exchange provider is set).
-EXPECTED_DASHBOARD_QUERIES = 29
+# indicators (24: collaborations by committee, centre and region are grouped queries
+# beside the lists they fill; one more once a knowledge-exchange provider is set).
+EXPECTED_DASHBOARD_QUERIES = 32
 # Session and user, the infrastructure, the choices, the generation.
 EXPECTED_CACHED_QUERIES = 6
 

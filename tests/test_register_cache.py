@@ -5,6 +5,7 @@ import re
 
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -83,10 +84,40 @@ class RegisterCacheTestCase(RegisterTestCase):
 
     def test_the_cached_page_carries_no_one_elses_csrf_token(self):
         cache.clear()
+
+        def tokens(content: bytes) -> set[bytes]:
+            return set(re.findall(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content))
+
+        self.client = Client(enforce_csrf_checks=True)
         first = self.client.get("/register/")
         self.client.cookies.clear()
         second = self.client.get("/register/")
-        self.assertNotEqual(first.context["csrf_token"], second.context["csrf_token"])
+        self.assertTrue(tokens(first.content))
+        self.assertTrue(tokens(second.content))
+        self.assertNotEqual(tokens(first.content), tokens(second.content))
+        self.assertNotIn(b"placeholder", second.content)
+        # The token it carries is the one its cookie holds: the language form posts.
+        response = self.client.post(
+            "/i18n/setlang/",
+            {
+                "language": "en",
+                "next": "/register/",
+                "csrfmiddlewaretoken": tokens(second.content).pop().decode(),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+
+    def test_a_visitor_gets_the_whole_page_without_a_template_or_query(self):
+        cache.clear()
+        self.client.get("/register/")
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get("/register/")
+        self.assertLessEqual(len(captured), 1)  # the register's generation, at most
+        self.assertIsNone(response.context)  # no template rendered
+        self.assertContains(response, "Helgenomsekvensering för nyfödda")
+        # Someone signed in sees the page made for them, with their name.
+        self.login(self.alice)
+        self.assertContains(self.client.get("/register/"), str(self.alice))
 
 
 class CompanySearchTestCase(RegisterTestCase):

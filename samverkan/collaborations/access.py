@@ -9,8 +9,12 @@ from .models import Collaboration
 
 
 def get_collaboration_for_user(user: User, pk: int) -> Collaboration:
+    # The register entry too: the page shows it, and its absence is one query otherwise.
     return get_object_or_404(
-        Collaboration.objects.visible_to(user).select_related("inquiry", "responsible"), pk=pk
+        Collaboration.objects.visible_to(user).select_related(
+            "inquiry", "responsible", "register_entry"
+        ),
+        pk=pk,
     )
 
 

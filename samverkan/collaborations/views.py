@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Prefetch, Q, Sum
-from django.http import HttpResponse
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -82,10 +82,9 @@ RECORD_IDS = "record_%s"
 ANSWER_IDS = "answer_%s"
 
 
-@role_required(*ALL_ROLES)
-def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
+def _collaboration_rows(user: Any, data: QueryDict) -> CollaborationFilter:
     queryset = (
-        Collaboration.objects.visible_to(request.user)
+        Collaboration.objects.visible_to(user)
         .prefetch_related(
             Prefetch(
                 "parties",
@@ -103,11 +102,26 @@ def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
         .select_related("register_entry")
         .order_by("-created_at", "-pk")
     )
-    filterset = CollaborationFilter(request.GET, queryset=queryset)
+    return CollaborationFilter(data, queryset=queryset)
+
+
+def collaboration_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The list as the worker writes it to a workbook (see core.exports)."""
+    return _collaboration_rows(user, data).qs, COLLABORATION_COLUMNS
+
+
+@role_required(*ALL_ROLES)
+def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
+    filterset = _collaboration_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
         return export_response(
-            filterset.qs, COLLABORATION_COLUMNS, fmt=fmt, filename="collaborations"
+            filterset.qs,
+            COLLABORATION_COLUMNS,
+            fmt=fmt,
+            filename="collaborations",
+            request=request,
+            source="samverkan.collaborations.views.collaboration_export",
         )
     page = paginate(request, filterset.qs)
     context = {
@@ -116,7 +130,7 @@ def collaboration_list(request: AuthedRequest) -> HttpResponseBase:
         "can_create": request.user.has_role(*STAFF_ROLES),
         "exports": export_links(request),
         "in_correction": (
-            queryset.filter(register_entry__state="preview").count()
+            filterset.queryset.filter(register_entry__state="preview").count()
             if request.user.has_role(*STAFF_ROLES) and not request.htmx
             else 0
         ),
@@ -238,6 +252,24 @@ def create(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _funding_totals(applications: list[FundingApplication]) -> list[dict[str, Any]]:
+    """Applied for and granted, one row per currency: amounts in different currencies
+    are never added together. From the rows the page shows (a collaboration has few)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for application in applications:
+        row = totals.setdefault(
+            application.currency,
+            {"currency": application.currency, "applied": None, "granted": None},
+        )
+        for name, amount in (
+            ("applied", application.amount_applied),
+            ("granted", application.amount_granted),
+        ):
+            if amount is not None:
+                row[name] = (row[name] or 0) + amount
+    return [totals[currency] for currency in sorted(totals)]
+
+
 def _answered_needs(user: User, collaboration: Collaboration) -> list[Any]:
     """The committees' and centres' needs the collaboration answers that the user may see."""
     return list(
@@ -262,7 +294,11 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if own is not None:
         agreements = agreements.filter(parties=own)
         own_answers = Q(organisation_id=own)
-    funding = collaboration.funding_applications.select_related("funder")
+    funding = list(
+        collaboration.funding_applications.select_related("funder")
+        .prefetch_related("applicants")
+        .order_by("-created_at", "-pk")
+    )
     context: dict[str, Any] = {
         "collaboration": collaboration,
         "committees": collaboration.committees.all(),
@@ -270,12 +306,8 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "needs": _answered_needs(user, collaboration),
         "goals": collaboration.goals.all(),
         "parties": collaboration.parties.select_related("organisation", "approver"),
-        "funding": funding.prefetch_related("applicants").order_by("-created_at", "-pk"),
-        # Summed in the database, one row per currency: amounts in different
-        # currencies are never added together.
-        "totals": funding.order_by("currency")
-        .values("currency")
-        .annotate(applied=Sum("amount_applied"), granted=Sum("amount_granted")),
+        "funding": funding,
+        "totals": _funding_totals(funding),
         "agreements": agreements,
         "communications": collaboration.communications.all(),
         "follow_ups": FollowUp.objects.filter(collaboration=collaboration).prefetch_related(

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Sourced
+from .models import ListExport, Sourced
+from .queue import enqueue_on_commit
 
 
 @transaction.atomic
@@ -27,3 +28,19 @@ def do_confirm_assumptions(actor: Any, facts: "QuerySet[Any]") -> int:
     return facts.filter(assumed=True, confirmed_at__isnull=True).update(
         confirmed_by=actor, confirmed_at=timezone.now()
     )
+
+
+@transaction.atomic
+def do_request_list_export(
+    actor: Any, source: str, query: str, filename: str, language: str
+) -> ListExport:
+    """Have the worker write a long list as a workbook for `actor`.
+
+    `source` names the function that rebuilds the list for a person and the filters in
+    `query`, so the file holds what that person may see when it is written.
+    """
+    export = ListExport.objects.create(
+        requested_by=actor, source=source, query=query, filename=filename, language=language
+    )
+    enqueue_on_commit("samverkan.core.tasks.build_list_export", export.pk)
+    return export

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -7,7 +8,7 @@ from django.utils import translation
 from samverkan.lib.mail import header_value
 
 from .models import Infrastructure, OutboundEmail
-from .tasks import send_outbound_email
+from .tasks import send_outbound_email, send_outbound_emails
 
 
 def queue_email(to: str, template: str, context: dict[str, Any], language: str) -> OutboundEmail:
@@ -25,3 +26,26 @@ def queue_email(to: str, template: str, context: dict[str, Any], language: str) 
     )
     transaction.on_commit(lambda: send_outbound_email.enqueue(email.pk))
     return email
+
+
+def queue_emails(
+    to: Iterable[str], template: str, context: dict[str, Any], language: str
+) -> list[OutboundEmail]:
+    """The same e-mail to several people: rendered once, stored in one statement and handed
+    to the worker as one task when the transaction commits."""
+    recipients = list(to)
+    if not recipients:
+        return []
+    context = {"infrastructure": Infrastructure.current(), **context}
+    with translation.override(language):
+        rendered = render_to_string(template, context).strip()
+    subject, _, body = rendered.partition("\n")
+    emails = OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            to=header_value(address), subject=header_value(subject)[:250], body=body.strip()
+        )
+        for address in recipients
+    )
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: send_outbound_emails.enqueue(ids))
+    return emails

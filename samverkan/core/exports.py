@@ -3,6 +3,11 @@
 A list page offers `?format=csv` and `?format=xlsx` beside its filters and answers with
 `export_response(filterset.qs, COLUMNS, ...)`, so the file holds exactly the filtered
 rows, all of them, not only the page shown.
+
+A CSV streams however long the list. A workbook of more than
+EXPORT_XLSX_IN_REQUEST_ROWS rows is written by the worker instead, when the list names
+its `source`: a function `(user, query) -> (rows, columns)` that rebuilds it. The person
+then follows the work on a page of its own and downloads the file from there.
 """
 
 import csv
@@ -14,14 +19,23 @@ from decimal import Decimal
 from typing import IO, Any
 
 import tablib
+from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 
 from samverkan.lib.spreadsheets import safe_cell
+
+from .actions import do_request_list_export
+
+# Above this many rows a workbook is written by the worker (see export_response).
+XLSX_IN_REQUEST_ROWS = 5000
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -100,28 +114,71 @@ def _csv_lines(rows: Iterable[Any], columns: Sequence[Column]) -> Iterator[bytes
         yield writer.writerow([_cell(column.get(row), CSV) for column in columns]).encode()
 
 
-def _xlsx_file(rows: Iterable[Any], columns: Sequence[Column], title: str) -> IO[bytes]:
-    """The workbook written row by row (openpyxl's write-only mode) to a temporary file."""
+def write_xlsx(
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    title: str,
+    file: IO[bytes],
+    progress: Callable[[int], object] | None = None,
+) -> None:
+    """The workbook written row by row (openpyxl's write-only mode) to `file`; `progress`
+    hears the number of rows written every thousand rows."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "Sheet")
     sheet.append([force_str(column.header) for column in columns])
-    for row in _rows(rows):
+    for n, row in enumerate(_rows(rows), start=1):
         sheet.append([_cell(column.get(row), XLSX) for column in columns])
-    file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned
+        if progress is not None and n % 1000 == 0:
+            progress(n)
     book.save(file)
+
+
+def _xlsx_file(rows: Iterable[Any], columns: Sequence[Column], title: str) -> IO[bytes]:
+    file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - returned
+    write_xlsx(rows, columns, title, file)
     file.seek(0)
     return file
 
 
+def export_filename(filename: str, fmt: str) -> str:
+    return f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def _in_request_rows() -> int:
+    return int(getattr(settings, "EXPORT_XLSX_IN_REQUEST_ROWS", XLSX_IN_REQUEST_ROWS))
+
+
 def export_response(
-    rows: Iterable[Any], columns: Sequence[Column], *, fmt: str, filename: str, title: str = ""
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    *,
+    fmt: str,
+    filename: str,
+    title: str = "",
+    request: HttpRequest | None = None,
+    source: str = "",
 ) -> HttpResponseBase:
     """The rows as a download named `filename` plus the date and the format's extension.
 
     A CSV is streamed while the rows are read, so its first bytes leave at once however
-    long the list; an Excel workbook is written row by row to a temporary file."""
+    long the list; an Excel workbook is written row by row to a temporary file, or, for
+    more rows than a request should take, by the worker (when `request` and `source` are
+    given): the answer then leads to the page that follows its progress."""
+    if (
+        fmt == XLSX
+        and request is not None
+        and source
+        and isinstance(rows, QuerySet)
+        and rows.count() > _in_request_rows()
+    ):
+        query = request.GET.copy()
+        query.pop("page", None)
+        export = do_request_list_export(
+            request.user, source, query.urlencode(), filename, get_language() or "sv"
+        )
+        return redirect(export)
     response: HttpResponseBase
     if fmt == CSV:
         response = StreamingHttpResponse(_csv_lines(rows, columns), content_type=CONTENT_TYPES[fmt])
@@ -129,9 +186,14 @@ def export_response(
         response = FileResponse(
             _xlsx_file(rows, columns, title or filename), content_type=CONTENT_TYPES[fmt]
         )
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(filename, fmt)}"'
     return response
+
+
+def rebuild(source: str, user: Any, query: str) -> tuple[Any, Sequence[Column]]:
+    """The rows and columns of a list, for a person and the filters they chose."""
+    build: Callable[[Any, QueryDict], tuple[Any, Sequence[Column]]] = import_string(source)
+    return build(user, QueryDict(query))
 
 
 def export_links(request: HttpRequest) -> dict[str, str]:

@@ -261,6 +261,76 @@ class RateCounter(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class Generation(models.Model):
+    """A number that changes whenever some cached figures or pages go stale (see
+    samverkan.core.generations): one row per cache, bumped by one UPDATE."""
+
+    key = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value}"
+
+
+class ListExport(TimeStampedModel):
+    """A long list as an Excel workbook, written by the worker and kept for the person who
+    asked for it (see samverkan.core.exports)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The dotted path of the function that rebuilds the list for the person and filters.
+    source = models.CharField(_("list"), max_length=200)
+    query = models.TextField(_("filters"), blank=True)
+    filename = models.CharField(_("file name"), max_length=100)
+    language = models.CharField(_("language"), max_length=10, default="sv")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/", blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("list export")
+        verbose_name_plural = _("list exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:export", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the rows written."""
+        if not self.rows_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+
 class Parameter(Sourced):
     """A tunable rule from the reference data, such as the follow-up cadence in months."""
 

@@ -31,6 +31,15 @@ class IdsFirstPaginator(Paginator):
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet,
+    per_page: int | None = None,
+    *,
+    count: int | None = None,
+) -> Page:
+    """A page of the queryset; `count` when the caller has the number of rows already."""
     paginator = IdsFirstPaginator(queryset, per_page or settings.PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached property, known here
     return paginator.get_page(request.GET.get("page"))

@@ -1,14 +1,17 @@
 import datetime
 import logging
+import tempfile
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.core.mail import get_connection, send_mail
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import TaskResultStatus, task
 
-from .models import Infrastructure, OutboundEmail
+from .exports import export_filename, rebuild, write_xlsx
+from .models import Infrastructure, ListExport, OutboundEmail
 from .periodic import periodic_jobs
 from .ratelimit import delete_expired_counters
 
@@ -95,6 +98,13 @@ def send_outbound_email(email_id: int) -> str:
     return "sent"
 
 
+@task(queue_name="email")
+def send_outbound_emails(email_ids: list[int]) -> list[str]:
+    """Send several e-mails from the outbox, one after the other (one task for a
+    notification to many people); each failure is retried on its own."""
+    return [send_outbound_email.call(email_id) for email_id in email_ids]
+
+
 def requeue_stalled_emails() -> int:
     """Hand e-mails that no task will send back to the worker; how many.
 
@@ -174,6 +184,48 @@ def _ensure_waiting(recurring: Any) -> bool:
     if not waiting:
         recurring.enqueue()
     return not waiting
+
+
+@task()
+def build_list_export(export_id: int) -> str:
+    """Write a long list as a workbook for the person who asked, noting the rows written
+    as it goes so that their page can show how far it has come."""
+    rows_of = ListExport.objects.filter(pk=export_id)
+    if not rows_of.filter(status=ListExport.Status.QUEUED).update(
+        status=ListExport.Status.RUNNING, updated_at=timezone.now()
+    ):
+        return "skipped"
+    export = ListExport.objects.select_related("requested_by").get(pk=export_id)
+    try:
+        with translation.override(export.language):
+            rows, columns = rebuild(export.source, export.requested_by, export.query)
+            rows_of.update(rows_total=rows.count())
+            with tempfile.TemporaryFile() as file:
+                write_xlsx(
+                    rows,
+                    columns,
+                    export.filename,
+                    file,
+                    progress=lambda n: rows_of.update(rows_done=n),
+                )
+                file.seek(0)
+                export.file.save(export_filename(export.filename, "xlsx"), File(file), save=False)
+    except Exception as exc:
+        logger.exception("List export %s failed", export_id)
+        rows_of.update(
+            status=ListExport.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        return "failed"
+    total = ListExport.objects.values_list("rows_total", flat=True).get(pk=export_id)
+    rows_of.update(
+        status=ListExport.Status.DONE,
+        file=export.file.name,
+        rows_done=total,
+        finished_at=timezone.now(),
+    )
+    return "done"
 
 
 def ensure_periodic_sweeps() -> bool:

@@ -5,11 +5,12 @@ per transaction, when it commits), so the next view computes afresh.
 """
 
 import hashlib
-import time
 
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.utils.translation import get_language
+
+from samverkan.core import generations
 
 from .indicators import EffectGroup, Scope, compute_all
 
@@ -23,15 +24,11 @@ APPS = frozenset(
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = time.time_ns()
-        cache.add(GENERATION_KEY, value, None)
-    return int(value)
+    return generations.read(GENERATION_KEY)
 
 
 def _bump() -> None:
-    cache.set(GENERATION_KEY, time.time_ns(), None)
+    generations.bump(GENERATION_KEY)
 
 
 def changed() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,11 +114,14 @@ def next_reference(year: int | None = None) -> str:
     """The next reference of the year, like REF-2026-00042; call inside a transaction."""
     prefix = Infrastructure.current().prefix
     year = year or timezone.localdate().year
-    ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return f"{prefix}-{year}-{counter.value:05d}"
+    counters = ReferenceCounter.objects.filter(prefix=prefix, year=year)
+    # The update locks the year's row until the transaction ends, so no two inquiries
+    # read the same number; the first inquiry of a year creates the row.
+    if not counters.update(value=F("value") + 1):
+        ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
+        counters.update(value=F("value") + 1)
+    value = counters.values_list("value", flat=True).get()
+    return f"{prefix}-{year}-{value:05d}"
 
 
 def _organisation_for(data: IntakeData) -> Organisation:
@@ -194,7 +197,11 @@ def do_submit_inquiry(
             need_committee = data.need and (data.need.committee or data.need.contact_committee)
             if need_committee and need_committee not in committees:
                 committees.append(need_committee)
-            inquiry.requested_committees.set(committees)
+            # A new inquiry has no committees yet: the links are inserted in one statement.
+            link = Inquiry.requested_committees.through
+            link.objects.bulk_create(
+                link(inquiry=inquiry, committee=committee) for committee in committees
+            )
             StatusChange.objects.create(inquiry=inquiry, to_status=Status.RECEIVED)
             _enqueue_suggestions(inquiry.pk)
             _email_sender(inquiry, "inquiries/email/acknowledgement.txt")

@@ -1,11 +1,12 @@
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -105,10 +106,9 @@ INQUIRY_COLUMNS = [
 ]
 
 
-@role_required(*ALL_ROLES)
-def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
+def _inquiry_rows(user: Any, data: QueryDict) -> InquiryFilter:
     queryset = with_priority(
-        Inquiry.objects.visible_to(request.user)
+        Inquiry.objects.visible_to(user)
         .select_related("assigned_to")
         .prefetch_related(
             Prefetch("routings", queryset=Routing.objects.select_related("committee"))
@@ -118,12 +118,29 @@ def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
     # Coordinators work the open queue; everyone else first sees all they may see. Newest
     # first, said in the order field so it can be changed.
     default = {"sort": "newest"}
-    if request.user.is_coordinator:
+    if user.is_coordinator:
         default["state"] = "open"
-    filterset = InquiryFilter(request.GET or default, queryset=queryset)
+    return InquiryFilter(data or default, queryset=queryset)
+
+
+def inquiry_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The list as the worker writes it to a workbook (see core.exports)."""
+    return _inquiry_rows(user, data).qs, INQUIRY_COLUMNS
+
+
+@role_required(*ALL_ROLES)
+def inquiry_list(request: AuthedRequest) -> HttpResponseBase:
+    filterset = _inquiry_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, INQUIRY_COLUMNS, fmt=fmt, filename="inquiries")
+        return export_response(
+            filterset.qs,
+            INQUIRY_COLUMNS,
+            fmt=fmt,
+            filename="inquiries",
+            request=request,
+            source="samverkan.inquiries.views.inquiry_export",
+        )
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page, "exports": export_links(request)}
     template = "inquiries/list.html#queue" if request.htmx else "inquiries/list.html"

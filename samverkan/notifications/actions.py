@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from samverkan.accounts.models import User
-from samverkan.core.email import queue_email
+from samverkan.core.email import queue_email, queue_emails
 from samverkan.core.models import ReminderLog
 
 from .models import CalendarFeed, Delivery, Event, Notification, Preference
@@ -42,19 +42,22 @@ def notify(
             )
         )
     created = Notification.objects.bulk_create(notifications)
-    for user_id, user in recipients.items():
-        if chosen.get(user_id, Delivery.IMMEDIATELY) == Delivery.IMMEDIATELY and user.email:
-            queue_email(
-                user.email,
-                "notifications/email/notification.txt",
-                {
-                    "title": title,
-                    "body": body,
-                    "url": settings.SITE_URL + url if url else "",
-                    "site_url": settings.SITE_URL,
-                },
-                settings.LANGUAGE_CODE,
-            )
+    # One e-mail to everyone who wants it at once: rendered and stored once for all.
+    queue_emails(
+        [
+            user.email
+            for user_id, user in recipients.items()
+            if chosen.get(user_id, Delivery.IMMEDIATELY) == Delivery.IMMEDIATELY and user.email
+        ],
+        "notifications/email/notification.txt",
+        {
+            "title": title,
+            "body": body,
+            "url": settings.SITE_URL + url if url else "",
+            "site_url": settings.SITE_URL,
+        },
+        settings.LANGUAGE_CODE,
+    )
     return created
 
 

@@ -3,7 +3,9 @@
 The plan says per row what will be created, updated or refused and why; it is made with a
 fixed number of queries however long the file is. Writing follows the plan inside the
 caller's transaction, in batches that record their history, so a failure anywhere leaves
-nothing behind.
+nothing behind. A long file is planned and written a chunk at a time (plan_chunks, Outline,
+Writer): memory holds one chunk of rows and what the file said about each organisation,
+never the whole plan.
 """
 
 import codecs
@@ -14,8 +16,9 @@ import io
 import itertools
 import json
 import re
+import sys
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import IO, Any
@@ -349,7 +352,8 @@ def clean_row(
     row.foreign_identifier = values["foreign_identifier"]
     _too_long(errors, _("The foreign identifier"), row.foreign_identifier, 64)
     if values["country"]:
-        row.country, row.country_given = values["country"].upper(), True
+        # Interned: a long file repeats a handful of countries thousands of times.
+        row.country, row.country_given = sys.intern(values["country"].upper()), True
         if not _COUNTRY.match(row.country):
             errors.append(_("The country must be a two-letter code such as SE or DK."))
     if row.foreign_identifier and not raw_number and not row.country_given:
@@ -458,26 +462,33 @@ class _Known:
     """Organisations and contacts the file mentions that are already in the database,
     fetched in a few queries whatever the length of the file."""
 
-    def __init__(self, rows: Sequence[Cleaned], also: Iterable[int] = ()) -> None:
+    def __init__(
+        self, rows: Sequence[Cleaned], also: Iterable[int] = (), skip: Container[int] = ()
+    ) -> None:
         numbers = {r.number for r in rows if r.number}
         foreign = {r.foreign_identifier for r in rows if r.foreign_identifier}
         names = {r.name for r in rows if r.name and not r.number and not r.foreign_identifier}
         self.by_number: dict[str, Organisation] = {}
         self.by_foreign: dict[tuple[str, str], Organisation] = {}
         self.by_name: dict[str, list[Organisation]] = {}
+        # What this import wrote already (`skip`) is not known to it: the rows that
+        # created it are, the way a plan made before any writing sees them.
         for chunk in _chunks(numbers):
             for org in Organisation.objects.filter(organisation_number__in=chunk):
-                self.by_number[org.organisation_number] = org
+                if org.pk not in skip:
+                    self.by_number[org.organisation_number] = org
         for chunk in _chunks(foreign):
             for org in Organisation.objects.filter(foreign_identifier__in=chunk):
-                self.by_foreign[(org.country, org.foreign_identifier)] = org
+                if org.pk not in skip:
+                    self.by_foreign[(org.country, org.foreign_identifier)] = org
         for chunk in _chunks(names):
             # The database folds the case of ASCII letters only; Python folds the rest.
             lowered = [name.lower() for name in chunk]
             for org in Organisation.objects.annotate(lower_name=Lower("name")).filter(
                 Q(name__in=chunk) | Q(lower_name__in=lowered)
             ):
-                self.by_name.setdefault(org.name.lower(), []).append(org)
+                if org.pk not in skip:
+                    self.by_name.setdefault(org.name.lower(), []).append(org)
         org_ids = {
             o.pk
             for o in [*self.by_number.values(), *self.by_foreign.values()]
@@ -509,14 +520,46 @@ class _Known:
         return (found[0] if found else None), ""
 
 
-@dataclass
-class _FileOrganisation:
-    """An organisation as the rows of the file so far describe it."""
+_ORG_FIELDS = (
+    "name",
+    "organisation_number",
+    "foreign_identifier",
+    "country",
+    "kind",
+    "website",
+)
+_UNSET = (None,) * len(_ORG_FIELDS)
 
-    existing: Organisation | None
-    values: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)  # which row gave each value
-    first_line: int = 0
+
+class _FileOrganisation:
+    """An organisation as the rows of the file so far describe it: each value with the row
+    that gave it. Kept for every organisation of the file, so in as little memory as a
+    tuple allows (a 100,000-row file holds 100,000 of them)."""
+
+    __slots__ = ("_lines", "_values", "existing", "first_line")
+
+    def __init__(self, existing: Organisation | None) -> None:
+        self.existing = existing
+        self.first_line = 0
+        self._values: tuple[str | None, ...] = _UNSET
+        # None while every value comes from the organisation's first row, as most do.
+        self._lines: tuple[int | None, ...] | None = None
+
+    def value(self, name: str) -> str | None:
+        return self._values[_ORG_FIELDS.index(name)]
+
+    def line(self, name: str) -> int | None:
+        if self._lines is None:
+            return self.first_line
+        return self._lines[_ORG_FIELDS.index(name)]
+
+    def set(self, name: str, value: str, line: int) -> None:
+        i = _ORG_FIELDS.index(name)
+        self._values = (*self._values[:i], value, *self._values[i + 1 :])
+        if self._lines is None and line != self.first_line:
+            self._lines = tuple(self.first_line if v is not None else None for v in self._values)
+        if self._lines is not None:
+            self._lines = (*self._lines[:i], line, *self._lines[i + 1 :])
 
 
 _ORG_LABELS = {
@@ -530,18 +573,26 @@ _ORG_LABELS = {
 
 
 def plan(source: Iterable[SourceRow]) -> list[PlannedRow]:
-    """Per row: create, update or refuse, with the reasons and the changes.
+    """Per row: create, update or refuse, with the reasons and the changes (see
+    plan_chunks)."""
+    return [item for chunk in plan_chunks(source) for item in chunk]
+
+
+def plan_chunks(
+    source: Iterable[SourceRow], written: Container[int] = ()
+) -> Iterator[list[PlannedRow]]:
+    """The plan a chunk of rows at a time, so that a long file is never held whole.
 
     The rows are cleaned and looked up a chunk at a time: what the database knows is
     fetched for each chunk, what earlier rows of the file said is kept for the whole file.
+    `written` holds the organisations a caller created from earlier chunks meanwhile.
     """
     kinds = _choices_by_text(Organisation.Kind.choices)
     bases = _choices_by_text(Contact.LegalBasis.choices)
     file_orgs: dict[tuple[str, ...], _FileOrganisation] = {}
     file_names: dict[str, tuple[str, ...]] = {}
-    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
+    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]] = {}
     file_contacts: dict[tuple[tuple[str, ...], str], int] = {}
-    planned: list[PlannedRow] = []
     rows = iter(source)
     while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
         cleaned = [clean_row(row.values, kinds, bases, row.overlong) for row in chunk]
@@ -554,12 +605,13 @@ def plan(source: Iterable[SourceRow]) -> list[PlannedRow]:
             for c in valid
             if (state := file_orgs.get(_file_key(c, file_orgs, file_names))) and state.existing
         }
-        known = _Known(valid, also=earlier)
+        known = _Known(valid, also=earlier, skip=written)
+        planned = []
         for line, row in zip(lines, cleaned, strict=True):
             item = PlannedRow(line, REFUSE, row)
             planned.append(item)
             _plan_row(item, known, file_orgs, file_names, file_foreign, file_contacts)
-    return planned
+        yield planned
 
 
 def _file_key(
@@ -578,7 +630,7 @@ def _plan_row(
     known: "_Known",
     file_orgs: dict[tuple[str, ...], "_FileOrganisation"],
     file_names: dict[str, tuple[str, ...]],
-    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]],
+    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]],
     file_contacts: dict[tuple[tuple[str, ...], str], int],
 ) -> None:
     row = item.cleaned
@@ -622,10 +674,12 @@ def _plan_row(
         if row.name:
             file_names.setdefault(row.name.lower(), key)
     for name, value in row.organisation_values().items():
-        if value and name not in state.values:
-            state.values[name], state.lines[name] = value, item.line
+        if value and state.value(name) is None:
+            state.set(name, value, item.line)
     if row.foreign_identifier:
-        file_foreign[(row.country, row.foreign_identifier)] = (item.line, key)
+        pair = (row.country, row.foreign_identifier)
+        # Only the row when the organisation is known by this identifier, as most are.
+        file_foreign[pair] = item.line if key == ("foreign", *pair) else (item.line, key)
     if row.has_contact:
         file_contacts[(key, row.email)] = item.line
 
@@ -634,18 +688,18 @@ def _plan_organisation(
     item: PlannedRow,
     state: _FileOrganisation,
     known: _Known,
-    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]],
+    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]],
 ) -> list[str]:
     """What the row does to its organisation; the reasons to refuse it, if any."""
     row = item.cleaned
     existing = state.existing
     wanted = {name: value for name, value in row.organisation_values().items() if value}
     for name, value in wanted.items():
-        earlier = state.values.get(name)
+        earlier = state.value(name)
         if earlier and earlier != value:
             return [
                 _("The organisation's %(field)s differs from row %(line)s.")
-                % {"field": _ORG_LABELS[name](), "line": state.lines[name]}
+                % {"field": _ORG_LABELS[name](), "line": state.line(name)}
             ]
     if row.foreign_identifier:
         pair = (row.country, row.foreign_identifier)
@@ -656,12 +710,14 @@ def _plan_organisation(
                 % {"name": taken.name, "value": row.foreign_identifier}
             ]
         in_file = file_foreign.get(pair)
+        if isinstance(in_file, int):
+            in_file = (in_file, ("foreign", *pair))
         if in_file and in_file[1] != item.org_key:
             return [
                 _("Row %(line)s gives another organisation the same foreign identifier.")
                 % {"line": in_file[0]}
             ]
-    new = {name: value for name, value in wanted.items() if name not in state.values}
+    new = {name: value for name, value in wanted.items() if state.value(name) is None}
     if existing is None:
         if not state.first_line:
             if not row.name:
@@ -736,36 +792,51 @@ def _plan_contact(item: PlannedRow, known: _Known) -> list[str]:
     return []
 
 
+class Outline:
+    """What a plan does, gathered a chunk at a time: the counts, a signature of every
+    row's effect, and the preview (the first rows and the refused ones, up to a bound,
+    so a long file never makes a huge record)."""
+
+    def __init__(self) -> None:
+        self.counts = {CREATE: 0, UPDATE: 0, REFUSE: 0}
+        self.rows = 0
+        self.preview: list[dict[str, Any]] = []
+        self._refused_shown = 0
+        self._signature = hashlib.sha256()
+
+    def add(self, planned: Iterable[PlannedRow]) -> None:
+        for item in planned:
+            self.counts[item.action] += 1
+            self._signature.update(json.dumps(item.signature(), default=str).encode())
+            self._signature.update(b"\n")
+            if self.rows < PREVIEW_ROWS:
+                self.preview.append(item.preview())
+                self._refused_shown += item.action == REFUSE
+            elif item.action == REFUSE and self._refused_shown < PREVIEW_REFUSED:
+                self.preview.append(item.preview())
+                self._refused_shown += 1
+            self.rows += 1
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **self.counts,
+            "rows": self.rows,
+            "signature": self._signature.hexdigest(),
+            "preview_rows": PREVIEW_ROWS,
+        }
+
+
 def summarise(planned: Sequence[PlannedRow]) -> dict[str, Any]:
-    counts = {CREATE: 0, UPDATE: 0, REFUSE: 0}
-    signature = hashlib.sha256()
-    for item in planned:
-        counts[item.action] += 1
-        signature.update(json.dumps(item.signature(), default=str).encode())
-        signature.update(b"\n")
-    return {
-        **counts,
-        "rows": len(planned),
-        "signature": signature.hexdigest(),
-        "preview_rows": PREVIEW_ROWS,
-    }
+    outline = Outline()
+    outline.add(planned)
+    return outline.summary()
 
 
 def preview(planned: Sequence[PlannedRow]) -> list[dict[str, Any]]:
-    """What the preview page shows and the job stores: the first rows and the refused
-    ones, up to a bound, so a long file never makes a huge record."""
-    shown: list[dict[str, Any]] = []
-    refused = 0
-    for index, item in enumerate(planned):
-        if index < PREVIEW_ROWS:
-            shown.append(item.preview())
-            refused += item.action == REFUSE
-        elif item.action == REFUSE and refused < PREVIEW_REFUSED:
-            shown.append(item.preview())
-            refused += 1
-        elif refused >= PREVIEW_REFUSED:
-            break
-    return shown
+    """What the preview page shows and the job stores (see Outline)."""
+    outline = Outline()
+    outline.add(planned)
+    return outline.preview
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -778,108 +849,137 @@ def apply(
     reason: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write what the plan says; call inside a transaction, which a failure rolls back.
+    """Write what the plan says; call inside a transaction, which a failure rolls back."""
+    writer = Writer(actor=actor, reason=reason, progress=progress, total=len(planned))
+    writer.write(planned)
+    return writer.counts
 
-    Records are built and written a batch at a time, so memory holds ids, not the
-    records of the whole file."""
-    now = timezone.now()
-    rows = [p for p in planned if p.action != REFUSE]
-    creating: dict[tuple[str, ...], PlannedRow] = {}
-    later_values: dict[tuple[str, ...], dict[str, str]] = {}
-    changed_orgs: dict[int, dict[str, str]] = {}
-    for item in rows:
-        if item.creates_org:
-            creating[item.org_key] = item
-        elif item.org_changes and item.org_id:
-            changed_orgs.setdefault(item.org_id, {}).update(item.org_changes)
-        elif item.org_changes:  # what a later row adds to an organisation the file creates
-            later_values.setdefault(item.org_key, {}).update(item.org_changes)
-    new_contacts = [p for p in rows if p.creates_contact]
-    changed_contacts = [p for p in rows if p.contact_changes and p.contact_id]
-    total = len(creating) + len(changed_orgs) + len(new_contacts) + len(changed_contacts)
-    done = 0
 
-    def step(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, total)
+class Writer:
+    """Writes a plan a chunk at a time, inside the caller's transaction.
 
-    history = {"default_user": actor, "default_change_reason": reason}
+    Records are built and written a batch at a time, so memory holds the ids of the
+    organisations created (which later rows' contacts belong to), not the records."""
 
-    # Organisations the rows name that exist already stay as they are until we are done.
-    for ids in _chunks({p.org_id for p in rows if p.org_id}):
-        list(Organisation.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    def __init__(
+        self,
+        *,
+        actor: User | None,
+        reason: str,
+        progress: Callable[[int, int], None] | None = None,
+        total: int = 0,
+    ) -> None:
+        self.history = {"default_user": actor, "default_change_reason": reason}
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.org_ids: dict[tuple[str, ...], int] = {}
+        self.created: set[int] = set()
+        self.updated: set[int] = set()
+        self.counts = {
+            "organisations_created": 0,
+            "organisations_updated": 0,
+            "contacts_created": 0,
+            "contacts_updated": 0,
+        }
 
-    org_ids: dict[tuple[str, ...], int] = {}
-    for batch in _chunks(creating.items(), BATCH):
-        organisations = []
-        for key, item in batch:
-            row = item.cleaned
-            organisation = Organisation(
-                name=row.name,
-                kind=row.kind or Organisation.Kind.COMPANY,
-                organisation_number=row.number,
-                foreign_identifier=row.foreign_identifier,
-                country=row.country,
-                website=row.website,
-            )
-            for name, value in later_values.get(key, {}).items():
-                setattr(organisation, name, value)
-            organisations.append(organisation)
-        created = bulk_create_with_history(organisations, Organisation, **history)
-        for (key, _item), organisation in zip(batch, created, strict=True):
-            org_ids[key] = organisation.pk
-        step(len(batch))
+    def write(self, planned: Sequence[PlannedRow]) -> None:
+        """Write a chunk of the plan, a batch of rows at a time, telling the progress."""
+        for batch in _chunks(planned, BATCH):
+            self._write(batch)
+            self.done += len(batch)
+            if self.progress:
+                self.progress(self.done, max(self.total, self.done))
 
-    org_fields = sorted({n for changes in changed_orgs.values() for n in changes})
-    for ids in _chunks(changed_orgs, BATCH):
-        organisations = list(Organisation.objects.filter(pk__in=ids))
-        for organisation in organisations:
-            for name, value in changed_orgs[organisation.pk].items():
-                setattr(organisation, name, value)
-            organisation.version += 1
-            organisation.updated_at = now
-        _update(organisations, Organisation, org_fields, history)
-        step(len(organisations))
+    def _write(self, planned: Sequence[PlannedRow]) -> None:
+        now = timezone.now()
+        rows = [p for p in planned if p.action != REFUSE]
+        creating: dict[tuple[str, ...], PlannedRow] = {}
+        later_values: dict[tuple[str, ...], dict[str, str]] = {}
+        changed_orgs: dict[int, dict[str, str]] = {}
+        for item in rows:
+            if item.creates_org:
+                creating[item.org_key] = item
+            elif item.org_changes and item.org_id:
+                changed_orgs.setdefault(item.org_id, {}).update(item.org_changes)
+            elif item.org_changes and item.org_key in self.org_ids:
+                # What a later row adds to an organisation an earlier chunk created.
+                pk = self.org_ids[item.org_key]
+                changed_orgs.setdefault(pk, {}).update(item.org_changes)
+            elif item.org_changes:  # ... or one this chunk creates
+                later_values.setdefault(item.org_key, {}).update(item.org_changes)
+        new_contacts = [p for p in rows if p.creates_contact]
+        changed_contacts = [p for p in rows if p.contact_changes and p.contact_id]
+        history = self.history
 
-    for batch in _chunks(new_contacts, BATCH):
-        contacts = []
-        for item in batch:
-            row = item.cleaned
-            contacts.append(
-                Contact(
-                    # In the database already, or created above by this or an earlier row.
-                    organisation_id=item.org_id or org_ids[item.org_key],
-                    name=row.contact_name,
-                    email=row.email,
-                    phone=row.phone,
-                    title=row.title,
-                    legal_basis=row.legal_basis or Contact.LegalBasis.LEGITIMATE_INTEREST,
+        # Organisations the rows name that exist already stay as they are until we are done.
+        for ids in _chunks({p.org_id for p in rows if p.org_id}):
+            list(Organisation.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+
+        for batch in _chunks(creating.items(), BATCH):
+            organisations = []
+            for key, item in batch:
+                row = item.cleaned
+                organisation = Organisation(
+                    name=row.name,
+                    kind=row.kind or Organisation.Kind.COMPANY,
+                    organisation_number=row.number,
+                    foreign_identifier=row.foreign_identifier,
+                    country=row.country,
+                    website=row.website,
                 )
-            )
-        bulk_create_with_history(contacts, Contact, **history)
-        step(len(batch))
+                for name, value in later_values.get(key, {}).items():
+                    setattr(organisation, name, value)
+                organisations.append(organisation)
+            created = bulk_create_with_history(organisations, Organisation, **history)
+            for (key, _item), organisation in zip(batch, created, strict=True):
+                self.org_ids[key] = organisation.pk
+                self.created.add(organisation.pk)
+            self.counts["organisations_created"] += len(batch)
 
-    contact_fields = sorted({n for p in changed_contacts for n in p.contact_changes})
-    for batch in _chunks(changed_contacts, BATCH):
-        found = Contact.objects.select_for_update().in_bulk([p.contact_id for p in batch])
-        contacts = []
-        for item in batch:
-            contact = found[item.contact_id]
-            for name, value in item.contact_changes.items():
-                setattr(contact, name, value)
-            contact.version += 1
-            contact.updated_at = now
-            contacts.append(contact)
-        _update(contacts, Contact, contact_fields, history)
-        step(len(batch))
-    return {
-        "organisations_created": len(creating),
-        "organisations_updated": len(changed_orgs),
-        "contacts_created": len(new_contacts),
-        "contacts_updated": len(changed_contacts),
-    }
+        org_fields = sorted({n for changes in changed_orgs.values() for n in changes})
+        for ids in _chunks(changed_orgs, BATCH):
+            organisations = list(Organisation.objects.filter(pk__in=ids))
+            for organisation in organisations:
+                for name, value in changed_orgs[organisation.pk].items():
+                    setattr(organisation, name, value)
+                organisation.version += 1
+                organisation.updated_at = now
+            _update(organisations, Organisation, org_fields, history)
+            self.updated.update(o.pk for o in organisations if o.pk not in self.created)
+
+        for batch in _chunks(new_contacts, BATCH):
+            contacts = []
+            for item in batch:
+                row = item.cleaned
+                contacts.append(
+                    Contact(
+                        # In the database already, or created by this or an earlier row.
+                        organisation_id=item.org_id or self.org_ids[item.org_key],
+                        name=row.contact_name,
+                        email=row.email,
+                        phone=row.phone,
+                        title=row.title,
+                        legal_basis=row.legal_basis or Contact.LegalBasis.LEGITIMATE_INTEREST,
+                    )
+                )
+            bulk_create_with_history(contacts, Contact, **history)
+            self.counts["contacts_created"] += len(batch)
+
+        contact_fields = sorted({n for p in changed_contacts for n in p.contact_changes})
+        for batch in _chunks(changed_contacts, BATCH):
+            found = Contact.objects.select_for_update().in_bulk([p.contact_id for p in batch])
+            contacts = []
+            for item in batch:
+                contact = found[item.contact_id]
+                for name, value in item.contact_changes.items():
+                    setattr(contact, name, value)
+                contact.version += 1
+                contact.updated_at = now
+                contacts.append(contact)
+            _update(contacts, Contact, contact_fields, history)
+            self.counts["contacts_updated"] += len(batch)
+        self.counts["organisations_updated"] = len(self.updated)
 
 
 def _update(objects: list[Any], model: type[Model], fields: list[str], history: Any) -> None:

@@ -69,6 +69,10 @@ class Organisation(TimeStampedModel, VersionedModel):
                 name="unique_foreign_identifier",
             ),
         ]
+        indexes = [
+            # The list's order: a deep page reads its ids from this index alone.
+            models.Index(fields=["name", "id"], name="orgs_organisation_name_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name

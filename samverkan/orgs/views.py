@@ -8,8 +8,18 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -46,6 +56,7 @@ from .models import (
     Event,
     EventParticipant,
     ImportJob,
+    Interaction,
     Organisation,
 )
 from .querysets import NETWORK_READ_ROLES, contacts_search
@@ -144,9 +155,9 @@ ORGANISATION_COLUMNS = [
 ]
 
 
-def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
+def _organisation_rows(user: Any, data: QueryDict) -> OrganisationFilter:
     queryset = (
-        Organisation.objects.visible_to(request.user)
+        Organisation.objects.visible_to(user)
         .with_list_facts()
         .prefetch_related(
             Prefetch(
@@ -157,16 +168,26 @@ def _organisation_rows(request: AuthedRequest) -> OrganisationFilter:
             )
         )
     )
-    return OrganisationFilter(request.GET, queryset=queryset)
+    return OrganisationFilter(data, queryset=queryset)
+
+
+def organisation_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The list as the worker writes it to a workbook (see core.exports)."""
+    return _organisation_rows(user, data).qs, ORGANISATION_COLUMNS
 
 
 @role_required(*READ)
 def organisation_list(request: AuthedRequest) -> HttpResponseBase:
-    filterset = _organisation_rows(request)
+    filterset = _organisation_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
         return export_response(
-            filterset.qs, ORGANISATION_COLUMNS, fmt=fmt, filename="organisations"
+            filterset.qs,
+            ORGANISATION_COLUMNS,
+            fmt=fmt,
+            filename="organisations",
+            request=request,
+            source="samverkan.orgs.views.organisation_export",
         )
     context = {
         "filter": filterset,
@@ -191,13 +212,49 @@ def _latest(queryset: QuerySet, n: int = LATEST_SHOWN) -> tuple[list[Any], bool]
     return rows[:n], len(rows) > n
 
 
+def _memberships(organisation: Organisation) -> tuple[list[AssociationMembership], list[Any]]:
+    """The organisation's memberships and every association it could join, in one query."""
+    mine = AssociationMembership.objects.filter(
+        organisation=organisation, association=OuterRef("pk")
+    )
+    associations: list[Any] = list(
+        Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION)
+        .exclude(pk=organisation.pk)
+        .annotate(
+            membership_id=Subquery(mine.values("pk")[:1]),
+            since=Subquery(mine.values("since")[:1]),
+        )
+        .order_by("name", "pk")
+    )
+    memberships = [
+        AssociationMembership(
+            pk=a.membership_id, organisation=organisation, association=a, since=a.since
+        )
+        for a in associations
+        if a.membership_id is not None
+    ]
+    return memberships, [a for a in associations if a.membership_id is None]
+
+
 @role_required(*READ)
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     from samverkan.agreements.models import Agreement
     from samverkan.collaborations.models import Collaboration, CollaborationParty
     from samverkan.inquiries.models import Inquiry
 
-    organisation = _get_organisation_for_user(request, pk)
+    # The number of interactions comes with the organisation, for their pagination.
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user).annotate(
+            interaction_count=Subquery(
+                Interaction.objects.filter(organisation=OuterRef("pk"))
+                .order_by()
+                .values("organisation")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        ),
+        pk=pk,
+    )
     user = request.user
     collaborations = Collaboration.objects.visible_to(user)
     party_role = CollaborationParty.objects.filter(
@@ -227,12 +284,11 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         ).order_by("-date", "-pk")
     )
     contacts, more_contacts = _latest(organisation.contacts.order_by("name", "pk"), CONTACTS_SHOWN)
+    memberships, associations = _memberships(organisation)
     context: dict[str, Any] = {
         "organisation": organisation,
         "contacts": contacts,
-        "memberships": list(
-            organisation.memberships.select_related("association").order_by("association__name")
-        ),
+        "memberships": memberships,
         "members": list(
             organisation.members.select_related("organisation").order_by("organisation__name")
         )
@@ -252,11 +308,15 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         },
         "shown": LATEST_SHOWN,
         "contacts_shown": CONTACTS_SHOWN,
-        "interactions": paginate(request, interactions),
+        "interactions": paginate(request, interactions, count=organisation.interaction_count or 0),
         "can_write": user.has_role(*WRITE),
     }
     if context["can_write"]:
-        context["membership_form"] = MembershipForm(organisation=organisation)
+        form = MembershipForm(organisation=organisation)
+        # The associations it may join, from the query that found its memberships.
+        field: Any = form.fields["association"]
+        field.choices = [("", field.empty_label)] + [(str(a.pk), a.name) for a in associations]
+        context["membership_form"] = form
     return render(request, "orgs/organisation_detail.html", context)
 
 

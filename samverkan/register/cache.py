@@ -12,9 +12,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 GENERATION_KEY = "register:generation"
@@ -68,6 +70,34 @@ def fragments(
         parts = build()
         caches["local"].set(key, parts, TIMEOUT)
     return parts
+
+
+# Stands in for the CSRF token in a page cached for every visitor; each answer puts the
+# visitor's own token in its place.
+CSRF_PLACEHOLDER = "register-csrf-token-placeholder"
+
+
+def visitor_page(
+    request: HttpRequest, kind: str, render_page: Callable[[dict[str, Any]], HttpResponse]
+) -> HttpResponse:
+    """A whole public page for visitors who are not signed in, rendered once per register
+    generation, query and language: a visitor's request then costs no query and no
+    template. `render_page(extra)` renders it with `extra` added to its context.
+
+    Signed-in people (their name in the header) and a visitor with a message waiting get
+    the page rendered for them."""
+    user = getattr(request, "user", None)
+    if (user is not None and user.is_authenticated) or len(get_messages(request)):
+        return render_page({})
+    key = _key(request, f"page-{kind}")
+    html: str | None = caches["local"].get(key)
+    if html is None:
+        response = render_page({"csrf_token": CSRF_PLACEHOLDER})
+        if response.status_code != 200:
+            return response
+        html = response.content.decode()
+        caches["local"].set(key, html, TIMEOUT)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def public_answer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -98,12 +98,16 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         }
 
     # The same for everyone, so rendered once until the register changes.
-    parts = register_cache.fragments(request, "list", build)
     if getattr(request, "htmx", False):
-        response = HttpResponse(parts["results"])
+        response = HttpResponse(register_cache.fragments(request, "list", build)["results"])
     else:
-        safe = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - ours
-        response = render(request, "register/list.html", {"parts": safe})
+
+        def page(extra: dict[str, Any]) -> HttpResponse:
+            parts = register_cache.fragments(request, "list", build)
+            safe = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - ours
+            return render(request, "register/list.html", {"parts": safe, **extra})
+
+        response = register_cache.visitor_page(request, "list", page)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

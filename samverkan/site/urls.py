@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("exports/<int:pk>/", views.export_detail, name="export"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

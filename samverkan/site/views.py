@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -27,7 +27,9 @@ from samverkan.collaborations.models import (
     FollowUpAnswer,
 )
 from samverkan.core.decorators import public, role_required
+from samverkan.core.exports import CONTENT_TYPES, XLSX
 from samverkan.core.http import AuthedRequest
+from samverkan.core.models import ListExport
 from samverkan.core.pagination import paginate
 from samverkan.inquiries.models import Inquiry
 from samverkan.needs.models import Need
@@ -295,3 +297,37 @@ def link_request(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form if link_request.is_pending else None,
         },
     )
+
+
+def _get_export_for_user(request: AuthedRequest, pk: int) -> ListExport:
+    """A list export, only for the person who asked for it."""
+    return get_object_or_404(ListExport, pk=pk, requested_by=request.user)
+
+
+@role_required(*Role.values)
+def export_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A long list being written as a workbook; the page asks again every two seconds until
+    the file is ready."""
+    export = _get_export_for_user(request, pk)
+    template = "core/export.html#status" if request.htmx else "core/export.html"
+    return render(request, template, {"export": export})
+
+
+@role_required(*Role.values)
+def export_download(request: AuthedRequest, pk: int) -> HttpResponse:
+    export = _get_export_for_user(request, pk)
+    if not export.is_ready:
+        raise Http404
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.file.name.rsplit("/", 1)[-1],
+        content_type=CONTENT_TYPES[XLSX],
+    )
+    response["Cache-Control"] = "private, no-store"
+    # A streaming response; role_required is typed for HttpResponse only.
+    return response  # type: ignore[return-value]

@@ -40,6 +40,7 @@ from .base import (
     money,
     name_order,
     percent,
+    prefixed,
     started_between,
     trunc,
 )
@@ -184,6 +185,7 @@ __all__ = [
     "money",
     "name_order",
     "percent",
+    "prefixed",
     "started_between",
     "trunc",
 ]

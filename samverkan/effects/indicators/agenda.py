@@ -27,11 +27,13 @@ from .base import (
     Scope,
     Table,
     active_between,
+    bucket_key,
     collaborations_in,
     count_of,
     local_midnight,
     name_order,
     percent,
+    trunc,
 )
 
 
@@ -57,30 +59,39 @@ class SeveralCompanies(Indicator):
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
         buckets = scope.buckets(interval)
-        # One row per collaboration active in the period, its companies counted once; the
-        # quarters are then counted here (a count per quarter in SQL recomputed the
-        # companies of every collaboration for every quarter).
-        active_rows = (
+        # The collaborations active in the period, grouped in the database by the quarter
+        # (or year) of their start and end and by their number of companies. Every one
+        # starts by the period's last day and ends after its first, so whether it ran in a
+        # bucket follows from those keys (see Collaborations).
+        grouped = (
             collaborations_in(scope)
             .filter(active_between(scope.start, scope.end))
-            .annotate(companies=company_count())
-            .values_list("start_date", "end_date", "companies")
+            .annotate(
+                companies=company_count(),
+                start_bucket=trunc("start_date", interval),
+                end_bucket=trunc("end_date", interval),
+            )
+            .values("start_bucket", "end_bucket", "companies")
+            .annotate(n=Count("pk"))
         )
         totals: dict[str, Any] = dict.fromkeys(
             ["active", "several", "none", "one", "two", "more"], 0
         )
         for i in range(len(buckets)):
             totals[f"active_{i}"] = totals[f"several_{i}"] = 0
-        for start, end, companies in active_rows:
-            if start is None:  # never: an active collaboration has started
+        for row in grouped:
+            first = bucket_key(row["start_bucket"], interval)
+            if first is None:  # never: an active collaboration has started
                 continue
-            totals["active"] += 1
-            totals["several"] += companies >= 2
-            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += 1
+            last = bucket_key(row["end_bucket"], interval)
+            companies, n = row["companies"], row["n"]
+            totals["active"] += n
+            totals["several"] += n if companies >= 2 else 0
+            totals[("none", "one", "two")[companies] if companies < 3 else "more"] += n
             for i, bucket in enumerate(buckets):
-                if start <= bucket.end and (end is None or end >= bucket.start):
-                    totals[f"active_{i}"] += 1
-                    totals[f"several_{i}"] += companies >= 2
+                if first <= bucket.key and (last is None or last >= bucket.key):
+                    totals[f"active_{i}"] += n
+                    totals[f"several_{i}"] += n if companies >= 2 else 0
         rows = [
             Row(
                 b.label,
@@ -158,22 +169,6 @@ class NeedsCoverage(Indicator):
             needs.order_by("published_at").values("published_at")[:1],
             output_field=DateTimeField(),
         )
-        buckets = scope.buckets(interval)
-        aggregates: dict[str, Any] = {
-            "total": Count("pk"),
-            "covered": Count("pk", filter=Q(first__lt=scope.ends_before)),
-        }
-        for i, bucket in enumerate(buckets):
-            before = local_midnight(bucket.end + datetime.timedelta(days=1))
-            aggregates[f"covered_{i}"] = Count("pk", filter=Q(first__lt=before))
-        totals = committees.annotate(first=first_published).aggregate(**aggregates)
-        rows = [
-            Row(
-                b.label,
-                [percent(totals[f"covered_{i}"], totals["total"]), totals[f"covered_{i}"]],
-            )
-            for i, b in enumerate(buckets)
-        ]
         described = Need.objects.filter(
             committee__in=committees,
             status__in=PUBLIC_NEEDS,
@@ -184,9 +179,14 @@ class NeedsCoverage(Indicator):
         with_activity = described.filter(activity_q(before=scope.ends_before))
         published = Q(needs__in=described.values("pk"))
         active = Q(needs__in=with_activity.values("pk"))
+        # One row per committee (a few dozen, reference data) with the day its first need
+        # still public was published: the quarters are counted here, where a filtered
+        # count per quarter in SQL ran the subquery again for every quarter.
         per_committee = list(
             committees.annotate(
-                n=Count("needs", filter=published), active=Count("needs", filter=active)
+                first=first_published,
+                n=Count("needs", filter=published),
+                active=Count("needs", filter=active),
             ).order_by(name_order())
         )
         # Every need has one committee, so the committees' rows add up to the totals.
@@ -194,6 +194,25 @@ class NeedsCoverage(Indicator):
             "described": sum(c.n for c in per_committee),
             "active": sum(c.active for c in per_committee),
         }
+        buckets = scope.buckets(interval)
+        befores = [local_midnight(b.end + datetime.timedelta(days=1)) for b in buckets]
+        totals: dict[str, Any] = {
+            "total": len(per_committee),
+            "covered": sum(
+                1 for c in per_committee if c.first is not None and c.first < scope.ends_before
+            ),
+        }
+        for i, before in enumerate(befores):
+            totals[f"covered_{i}"] = sum(
+                1 for c in per_committee if c.first is not None and c.first < before
+            )
+        rows = [
+            Row(
+                b.label,
+                [percent(totals[f"covered_{i}"], totals["total"]), totals[f"covered_{i}"]],
+            )
+            for i, b in enumerate(buckets)
+        ]
         columns = [
             Column(gettext("Share"), PERCENT),
             Column(gettext("Committees"), chart=False),

@@ -13,7 +13,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.db import models
@@ -377,6 +377,18 @@ def collaborations_in(scope: Scope) -> QuerySet[Collaboration]:
 def started_between(start: datetime.date, end: datetime.date) -> Q:
     """Started in the span: its start date falls in it and it is no longer only planned."""
     return ~Q(status=Collaboration.Status.PLANNED) & Q(start_date__gte=start, start_date__lte=end)
+
+
+def prefixed(condition: Q, prefix: str) -> Q:
+    """The same condition on a related collaboration: `prefixed(q, "collaboration__")`."""
+    result = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            result.children.append(prefixed(child, prefix))
+        else:
+            lookup, value = cast(tuple[str, Any], child)
+            result.children.append((prefix + lookup, value))
+    return result
 
 
 def active_between(start: datetime.date, end: datetime.date) -> Q:

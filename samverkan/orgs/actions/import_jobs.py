@@ -79,17 +79,19 @@ def do_start_import(actor: User, upload: UploadedFile) -> ImportJob:
     require_network_writer(actor)
     name = upload.name or "import.csv"
     file = importing.open_file(upload, name)
-    planned = importing.plan(importing.read_rows(file, name))
-    if not planned:
+    # Planned a chunk at a time: only the counts and the preview are kept.
+    outline = importing.Outline()
+    for chunk in importing.plan_chunks(importing.read_rows(file, name)):
+        outline.add(chunk)
+    if not outline.rows:
         raise ValidationError(_("The file has no rows under its headings."))
     job = ImportJob(
         created_by=actor,
         original_name=name[:255],
-        row_count=len(planned),
-        preview=importing.preview(planned),
-        summary=importing.summarise(planned),
+        row_count=outline.rows,
+        preview=outline.preview,
+        summary=outline.summary(),
     )
-    del planned
     # A random name: the person's file name says nothing the platform needs on disk.
     extension = PurePath(name).suffix.lower()
     file.seek(0)
@@ -140,9 +142,9 @@ def do_cancel_import(
 
 
 class _PlanChanged(Exception):
-    def __init__(self, planned: list[importing.PlannedRow]) -> None:
+    def __init__(self, outline: importing.Outline) -> None:
         super().__init__()
-        self.planned = planned
+        self.outline = outline
 
 
 def run_import(job_id: int) -> str:
@@ -166,19 +168,28 @@ def run_import(job_id: int) -> str:
     reason = _("Import of %(file)s (import %(id)s)") % {"file": job.original_name, "id": job.pk}
     try:
         with job.file.open("rb") as file, transaction.atomic():
-            planned = importing.plan(importing.read_rows(file, job.original_name))
-            if importing.summarise(planned)["signature"] != job.summary.get("signature"):
-                raise _PlanChanged(planned)
-            counts = importing.apply(
-                planned,
+            # Planned and written a chunk at a time, so memory holds one chunk of the
+            # file; when the plan turns out to differ from the preview, the exception
+            # rolls back what was written.
+            outline = importing.Outline()
+            writer = importing.Writer(
                 actor=job.created_by,
                 reason=reason,
                 progress=lambda done, total: _write_progress(job_id, done, total),
+                total=job.row_count,
             )
+            for chunk in importing.plan_chunks(
+                importing.read_rows(file, job.original_name), written=writer.created
+            ):
+                outline.add(chunk)
+                writer.write(chunk)
+            if outline.summary()["signature"] != job.summary.get("signature"):
+                raise _PlanChanged(outline)
+            counts = writer.counts
     except _PlanChanged as changed:
         job.status = ImportJob.Status.PREVIEW
-        job.preview = importing.preview(changed.planned)
-        job.summary = importing.summarise(changed.planned)
+        job.preview = changed.outline.preview
+        job.summary = changed.outline.summary()
         job.error = _(
             "The network changed after the preview, so nothing was imported. "
             "Check the new preview and confirm again."
