@@ -283,6 +283,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PAGE_SIZE = 25
+# A filter left empty filters nothing: its empty choice says so, in the page's language.
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 # Empty: the infrastructure's prefix from the reference pack; set it to override that.
 INQUIRY_REFERENCE_PREFIX = os.environ.get("INQUIRY_REFERENCE_PREFIX", "")
 

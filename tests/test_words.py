@@ -259,6 +259,9 @@ class SwedishWordsTestCase(TestCase):
             self.assertNotRegex(html, r"<select[^>]*\smultiple", path)
             tables += html.count("<table")
             problems += [f"{path}: {p}" for p in table_problems(html)]
+            # An empty choice says what it means ("All committees"), never Django's dashes.
+            if ">---------<" in html:
+                problems.append(f"{path}: an empty choice without words")
             text = visible_text(html)
             found = set(IDENTIFIER.findall(text)) | set(word.findall(text))
             found |= set(FORMULA_SLUG.findall(text))

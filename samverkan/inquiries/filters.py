@@ -54,6 +54,7 @@ class InquiryFilter(django_filters.FilterSet):
         queryset=Committee.objects.all(),
         to_field_name="slug",
         method="filter_committee",
+        empty_label=_("All committees"),
     )
     older_than = django_filters.ChoiceFilter(
         label=_("Age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("Any age")

@@ -167,6 +167,7 @@ class LinkCollaborationForm(forms.Form):
     collaboration = CollaborationChoiceField(
         label=_("Collaboration that answers the need"),
         queryset=Collaboration.objects.none(),
+        empty_label=_("Choose a collaboration"),
     )
 
     def __init__(self, *args: Any, user: User, need: Need, **kwargs: Any) -> None:

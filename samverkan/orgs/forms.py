@@ -226,6 +226,7 @@ class MembershipForm(forms.Form):
     association = forms.ModelChoiceField(
         label=_("Association"),
         queryset=Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION),
+        empty_label=_("Choose an association"),
     )
     since = forms.DateField(label=_("Member since"), widget=DateInput(), required=False)
 
