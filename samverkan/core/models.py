@@ -1,12 +1,15 @@
 import re
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.fields.files import FieldFile
 
 
 class StaleRecordError(Exception):
@@ -272,15 +275,39 @@ class Generation(models.Model):
         return f"{self.key}: {self.value}"
 
 
-class ListExport(TimeStampedModel):
-    """A long list as an Excel workbook, written by the worker and kept for the person who
-    asked for it (see samverkan.core.exports)."""
+class WorkerFile(TimeStampedModel):
+    """A file the worker builds for someone and keeps for download: its status, why it
+    failed and when it was done. Each kind has its own `file` field (its own folder)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Being prepared")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    file: "FieldFile"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+
+class ListExport(WorkerFile):
+    """A long list as an Excel workbook, written by the worker and kept for the person who
+    asked for it (see samverkan.core.exports)."""
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -293,14 +320,9 @@ class ListExport(TimeStampedModel):
     query = models.TextField(_("filters"), blank=True)
     filename = models.CharField(_("file name"), max_length=100)
     language = models.CharField(_("language"), max_length=10, default="sv")
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.FileField(_("file"), upload_to="exports/%Y/", blank=True)
-    error = models.CharField(_("error"), max_length=500, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("list export")
@@ -314,14 +336,6 @@ class ListExport(TimeStampedModel):
         from django.urls import reverse
 
         return reverse("core:export", args=[self.pk])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.DONE and bool(self.file)
 
     @property
     def progress(self) -> int:

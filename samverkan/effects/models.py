@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import Sourced, TimeStampedModel, localized
+from samverkan.core.models import Sourced, WorkerFile, localized
 
 from .querysets import ReportQuerySet
 
@@ -40,18 +40,12 @@ class ExpectedEffect(Sourced):
         return localized(self, "text")
 
 
-class Report(TimeStampedModel):
+class Report(WorkerFile):
     """An annual report of the expected effects, built by the worker and kept for download."""
 
     class Format(models.TextChoices):
         PDF = "pdf", _("PDF")
         XLSX = "xlsx", _("Excel workbook")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Being prepared")
-        DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,14 +75,9 @@ class Report(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=30, choices=CollaborationKind.choices, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
     format = models.CharField(_("format"), max_length=5, choices=Format.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to="effects/reports/%Y/", blank=True)
-    error = models.CharField(_("error"), max_length=500, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -102,14 +91,6 @@ class Report(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("effects:report", args=[self.pk])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.DONE and bool(self.file)
 
     @property
     def filename(self) -> str:
