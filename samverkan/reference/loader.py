@@ -7,6 +7,7 @@ principles, funders, expected effects and operational parameters. Each fact may 
 pack is loaded again.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,33 +145,12 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         )
     counts["goals"] = len(items)
 
-    items, shared = _items(data.get("gates"))
-    for order, item in enumerate(items):
-        Gate.objects.update_or_create(
-            slug=item["slug"],
-            defaults={
-                "text_sv": item["sv"],
-                "text_en": item.get("en", ""),
-                "order": order,
-                **_sourced(item, shared),
-            },
-        )
-    counts["gates"] = len(items)
-
-    items, shared = _items(data.get("priority_criteria"))
-    for order, item in enumerate(items):
-        PriorityCriterion.objects.update_or_create(
-            slug=item["slug"],
-            defaults={
-                "text_sv": item["sv"],
-                "text_en": item.get("en", ""),
-                "weight": item.get("weight", 1),
-                "max_score": item.get("max_score", 3),
-                "order": order,
-                **_sourced(item, shared),
-            },
-        )
-    counts["priority_criteria"] = len(items)
+    counts["gates"] = _load_ordered(Gate, data.get("gates"))
+    counts["priority_criteria"] = _load_ordered(
+        PriorityCriterion,
+        data.get("priority_criteria"),
+        lambda item: {"weight": item.get("weight", 1), "max_score": item.get("max_score", 3)},
+    )
 
     for key, item in (data.get("parameters") or {}).items():
         Parameter.objects.update_or_create(
@@ -183,40 +163,17 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         )
     counts["parameters"] = len(data.get("parameters") or {})
 
-    items, shared = _items(data.get("agreement_principles"))
-    for order, item in enumerate(items):
-        AgreementPrinciple.objects.update_or_create(
-            slug=item["slug"],
-            defaults={
-                "text_sv": item["sv"],
-                "text_en": item.get("en", ""),
-                "order": order,
-                **_sourced(item, shared),
-            },
-        )
-    counts["agreement_principles"] = len(items)
-
-    items, shared = _items(data.get("funders"))
-    for order, item in enumerate(items):
-        Funder.objects.update_or_create(
-            slug=item["slug"],
-            defaults={"name": str(item["name"]), "order": order, **_sourced(item, shared)},
-        )
-    counts["funders"] = len(items)
-
-    items, shared = _items(data.get("expected_effects"))
-    for order, item in enumerate(items):
-        ExpectedEffect.objects.update_or_create(
-            slug=item["slug"],
-            defaults={
-                "text_sv": item["sv"],
-                "text_en": item.get("en", ""),
-                "order": order,
-                "indicators": [str(i) for i in item.get("indicators", [])],
-                **_sourced(item, shared),
-            },
-        )
-    counts["expected_effects"] = len(items)
+    counts["agreement_principles"] = _load_ordered(
+        AgreementPrinciple, data.get("agreement_principles")
+    )
+    counts["funders"] = _load_ordered(
+        Funder, data.get("funders"), lambda item: {"name": str(item["name"])}, bilingual=False
+    )
+    counts["expected_effects"] = _load_ordered(
+        ExpectedEffect,
+        data.get("expected_effects"),
+        lambda item: {"indicators": [str(i) for i in item.get("indicators", [])]},
+    )
 
     counts["rules"] = _load_rules(data.get("rules", {}))
 
@@ -225,6 +182,25 @@ def load_reference(path: Path = DEFAULT_FILE) -> dict[str, int]:
         Organisation.objects.get_or_create(name=item["name"], kind=Organisation.Kind.ASSOCIATION)
     counts["industry_associations"] = len(items)
     return counts
+
+
+def _load_ordered(
+    model: Any,
+    block: Any,
+    extra: Callable[[dict[str, Any]], dict[str, Any]] = lambda item: {},
+    *,
+    bilingual: bool = True,
+) -> int:
+    """A list of facts by slug, in the pack's order: a text in Swedish and English (unless
+    the fact is a name), its source, and what `extra` reads from the item."""
+    items, shared = _items(block)
+    for order, item in enumerate(items):
+        texts = {"text_sv": item["sv"], "text_en": item.get("en", "")} if bilingual else {}
+        model.objects.update_or_create(
+            slug=item["slug"],
+            defaults={**texts, **extra(item), "order": order, **_sourced(item, shared)},
+        )
+    return len(items)
 
 
 def _parameter(key: str, value: Any, description: str, *, assumed: bool = False) -> None:

@@ -108,11 +108,6 @@ def expected_effects() -> list[tuple[ExpectedEffect | None, list[Indicator]]]:
     return [(effect, measured) for effect, measured in grouped if measured]
 
 
-def effect_of(indicator: Indicator) -> ExpectedEffect | None:
-    """The first expected effect the pack measures with this indicator."""
-    return next((effect for effect, measured in expected_effects() if indicator in measured), None)
-
-
 def measured_indicators() -> list[Indicator]:
     """Every indicator the pack names, once, in the order of its effects."""
     unique: dict[str, Indicator] = {}
@@ -172,7 +167,6 @@ __all__ = [
     "compute_all",
     "count_of",
     "days",
-    "effect_of",
     "expected_effects",
     "get_indicator",
     "inquiries_in",
