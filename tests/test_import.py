@@ -293,8 +293,8 @@ class ConfirmTestCase(ImportTestCase):
                 contact_email="nora@nyagener.se"),
         ]  # fmt: skip
         with (
-            mock.patch.object(importing, "PLAN_CHUNK", 2),
-            mock.patch.object(importing, "BATCH", 1),
+            mock.patch.object(importing.planning, "PLAN_CHUNK", 2),
+            mock.patch.object(importing.writing, "BATCH", 1),
         ):
             job = self.preview(csv_file(rows))
             whole = importing.plan(importing.read_rows(csv_file(rows), "network.csv"))
