@@ -5,12 +5,14 @@ import io
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
+from django.utils.translation import override
 from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook
 
@@ -237,6 +239,58 @@ class PreviewTestCase(ImportTestCase):
         self.confirm(job)
         created = Organisation.objects.get(organisation_number=NEW_NUMBER)
         self.assertEqual((created.name, created.website), ("Nya Gener AB", "https://nyagener.se"))
+
+    def test_a_file_planned_a_row_at_a_time_says_what_it_says_planned_whole(self):
+        """What earlier rows said is kept between chunks: every rule between rows holds
+        across them, with the same rows named in the reasons."""
+        rows = [
+            *self.mixed_rows(),
+            # 12-14: a website added by a later row, then contradicted
+            row(organisation_number=NEW_NUMBER, website="nyagener.se"),
+            row(organisation_number=NEW_NUMBER, website="annan.se"),
+            row(organisation_name="Andra Gener AB", organisation_number=NEW_NUMBER),
+            # 15: the company by its name alone, with a third contact
+            row(organisation_name="Nya Gener AB", contact_name="Nea", contact_email="nea@ng.se"),
+            # 16-17: an identifier given with a number, then by itself for another
+            row(organisation_name="Med Båda AB", organisation_number=THIRD_NUMBER,
+                foreign_identifier="X11", country="SE"),
+            row(organisation_name="Bara Id AB", foreign_identifier="X11", country="SE"),
+            # 18-20: an organisation known by its identifier, twice, then another claims it
+            row(organisation_name="Id AB", foreign_identifier="X22", country="SE"),
+            row(organisation_name="Id AB", foreign_identifier="X22", country="SE",
+                contact_name="Ib", contact_email="ib@id.se"),
+            row(organisation_name="Tredje AB", organisation_number=valid_orgnr("556333444"),
+                foreign_identifier="X22", country="SE"),
+            # 21-23: one known by its name only, again with a contact, then the contact again
+            row(organisation_name="Bara Namn AB"),
+            row(organisation_name="Bara Namn AB", contact_name="Bo", contact_email="bo@bn.se"),
+            row(organisation_name="Bara Namn AB", contact_name="Bo", contact_email="bo@bn.se"),
+            # 24-25: Acme by its name, then by its number with a contact it has
+            row(organisation_name="Acme Genomik AB", contact_name="Al", contact_email="al@ac.se"),
+            row(organisation_number=self.acme.organisation_number, contact_name="Ada Lind",
+                contact_email="ada@acme.example", contact_title="CTO"),
+        ]  # fmt: skip
+
+        def plan(size: int) -> list[tuple[int, str, list[str], list[str], list[Any]]]:
+            with mock.patch.object(importing.planning, "PLAN_CHUNK", size), override("en"):
+                planned = importing.plan(importing.read_rows(csv_file(rows), "network.csv"))
+                return [
+                    (p.line, p.action, p.reasons, [str(c) for c in p.changes], p.signature())
+                    for p in planned
+                ]
+
+        whole = plan(1000)
+        self.assertEqual(plan(1), whole)
+        self.assertEqual(plan(4), whole)
+        reasons = {line: " ".join(reasons) for line, _a, reasons, _c, _s in whole}
+        self.assertIn("website differs from row 12", reasons[13])
+        self.assertIn("name differs from row 2", reasons[14])
+        self.assertEqual(whole[13][1], "create")  # Nea, at the company of row 2
+        self.assertIn("Row 16 gives another organisation", reasons[17])
+        self.assertIn("Row 19 gives another organisation", reasons[20])
+        self.assertIn("Duplicate of row 22", reasons[23])
+        self.assertEqual(whole[22][1], "create")  # Al, at Acme found by its name
+        self.assertIn("Duplicate of row 10", reasons[25])
 
 
 class ConfirmTestCase(ImportTestCase):

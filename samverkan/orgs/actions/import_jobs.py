@@ -178,11 +178,14 @@ def run_import(job_id: int) -> str:
                 progress=lambda done, total: _write_progress(job_id, done, total),
                 total=job.row_count,
             )
-            for chunk in importing.plan_chunks(
-                importing.read_rows(file, job.original_name), written=writer.created
-            ):
-                outline.add(chunk)
-                writer.write(chunk)
+            try:
+                for chunk in importing.plan_chunks(
+                    importing.read_rows(file, job.original_name), written=writer.created
+                ):
+                    outline.add(chunk)
+                    writer.write(chunk)
+            finally:
+                writer.close()
             if outline.summary()["signature"] != job.summary.get("signature"):
                 raise _PlanChanged(outline)
             counts = writer.counts

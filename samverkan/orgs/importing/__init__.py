@@ -4,12 +4,13 @@ The plan says per row what will be created, updated or refused and why; it is ma
 fixed number of queries however long the file is. Writing follows the plan inside the
 caller's transaction, in batches that record their history, so a failure anywhere leaves
 nothing behind. A long file is planned and written a chunk at a time (plan_chunks, Outline,
-Writer): memory holds one chunk of rows and what the file said about each organisation,
-never the whole plan.
+Writer): memory holds one chunk of rows; what earlier rows said about each organisation
+is kept on disk (record), so memory does not grow with the file.
 
 The modules, in the order an import uses them: reading (the file's columns and rows),
 cleaning (each row on its own), planning (each row against the database and the rows
-before it), outline (the counts, signature and preview) and writing.
+before it), record (what earlier chunks said), outline (the counts, signature and
+preview) and writing.
 """
 
 from .cleaning import Cleaned, clean_row

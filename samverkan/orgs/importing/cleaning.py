@@ -2,7 +2,7 @@
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,10 +68,11 @@ class Cleaned:
         }
 
 
-def _too_long(errors: list[str], label: str, value: str, limit: int) -> None:
+def _too_long(errors: list[str], label: Callable[[], str], value: str, limit: int) -> None:
+    # The label is translated only for a refusal: a long file has many rows and few refused.
     if len(value) > limit:
         errors.append(
-            _("%(field)s is longer than %(limit)s characters.") % {"field": label, "limit": limit}
+            _("%(field)s is longer than %(limit)s characters.") % {"field": label(), "limit": limit}
         )
 
 
@@ -89,7 +90,7 @@ def clean_row(
             % {"column": column, "limit": MAX_CELL}
         )
     row.name = values["organisation_name"]
-    _too_long(errors, _("The organisation name"), row.name, 200)
+    _too_long(errors, lambda: _("The organisation name"), row.name, 200)
 
     raw_number = values["organisation_number"]
     if raw_number:
@@ -99,7 +100,7 @@ def clean_row(
                 _("The organisation number %(value)s is not valid.") % {"value": raw_number}
             )
     row.foreign_identifier = values["foreign_identifier"]
-    _too_long(errors, _("The foreign identifier"), row.foreign_identifier, 64)
+    _too_long(errors, lambda: _("The foreign identifier"), row.foreign_identifier, 64)
     if values["country"]:
         # Interned: a long file repeats a handful of countries thousands of times.
         row.country, row.country_given = sys.intern(values["country"].upper()), True
@@ -124,7 +125,7 @@ def clean_row(
             URLValidator(schemes=["http", "https"])(website)
         except ValidationError:
             errors.append(_("The website %(value)s is not a web address.") % {"value": website})
-        _too_long(errors, _("The website"), website, 200)
+        _too_long(errors, lambda: _("The website"), website, 200)
         row.website = website
 
     row.contact_name = values["contact_name"]
@@ -144,10 +145,10 @@ def clean_row(
                 )
         if not row.contact_name:
             errors.append(_("The contact has no name."))
-        _too_long(errors, _("The contact's name"), row.contact_name, 200)
-        _too_long(errors, _("The e-mail address"), row.email, 254)
-        _too_long(errors, _("The phone number"), row.phone, 40)
-        _too_long(errors, _("The title"), row.title, 200)
+        _too_long(errors, lambda: _("The contact's name"), row.contact_name, 200)
+        _too_long(errors, lambda: _("The e-mail address"), row.email, 254)
+        _too_long(errors, lambda: _("The phone number"), row.phone, 40)
+        _too_long(errors, lambda: _("The title"), row.title, 200)
     if values["legal_basis"]:
         row.legal_basis = bases.get(values["legal_basis"].casefold(), "")
         if not row.legal_basis:

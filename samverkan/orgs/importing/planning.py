@@ -3,6 +3,7 @@
 The plan is made with a fixed number of queries per chunk of rows however long the file is.
 """
 
+import gc
 import itertools
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,11 +11,14 @@ from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Contact, Organisation
 from .cleaning import Cleaned, _choices_by_text, clean_row
 from .reading import SourceRow
+from .record import Record
 
 # Lookups go to the database in chunks well below every backend's limit on parameters.
 CHUNK = 500
@@ -23,6 +27,9 @@ PLAN_CHUNK = 5000
 
 CREATE, UPDATE, REFUSE = "create", "update", "refuse"
 
+_NEW_ORGANISATION = gettext_lazy("New organisation.")
+_NEW_CONTACT = gettext_lazy("New contact.")
+
 
 @dataclass(slots=True)
 class PlannedRow:
@@ -30,7 +37,8 @@ class PlannedRow:
     action: str
     cleaned: Cleaned
     reasons: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
+    # Translated when the preview shows them, which is for few rows of a long file.
+    changes: list[str | Promise] = field(default_factory=list)
     org_key: tuple[str, ...] = ()
     org_id: int | None = None  # the organisation already in the database
     creates_org: bool = False
@@ -61,7 +69,7 @@ class PlannedRow:
             "contact": c.contact_name,
             "email": c.email,
             "reasons": self.reasons,
-            "changes": self.changes,
+            "changes": [str(change) for change in self.changes],
         }
 
 
@@ -73,40 +81,52 @@ def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 class _Known:
     """Organisations and contacts the file mentions that are already in the database,
-    fetched in a few queries whatever the length of the file."""
+    fetched in a few queries whatever the length of the file.
+
+    `also` are organisations earlier chunks found, which rows of this one name again."""
 
     def __init__(
         self, rows: Sequence[Cleaned], also: Iterable[int] = (), skip: Container[int] = ()
     ) -> None:
         numbers = {r.number for r in rows if r.number}
         foreign = {r.foreign_identifier for r in rows if r.foreign_identifier}
+        countries = {r.country for r in rows if r.foreign_identifier}
         names = {r.name for r in rows if r.name and not r.number and not r.foreign_identifier}
         self.by_number: dict[str, Organisation] = {}
         self.by_foreign: dict[tuple[str, str], Organisation] = {}
         self.by_name: dict[str, list[Organisation]] = {}
+        self.by_pk: dict[int, Organisation] = {}
+        organisations = Organisation.objects.order_by()
         # What this import wrote already (`skip`) is not known to it: the rows that
         # created it are, the way a plan made before any writing sees them.
         for chunk in _chunks(numbers):
-            for org in Organisation.objects.filter(organisation_number__in=chunk):
+            # The condition of the unique index, so that the lookup can use it.
+            for org in organisations.filter(
+                ~Q(organisation_number=""), organisation_number__in=chunk
+            ):
                 if org.pk not in skip:
                     self.by_number[org.organisation_number] = org
         for chunk in _chunks(foreign):
-            for org in Organisation.objects.filter(foreign_identifier__in=chunk):
+            for org in organisations.filter(
+                ~Q(foreign_identifier=""), country__in=countries, foreign_identifier__in=chunk
+            ):
                 if org.pk not in skip:
                     self.by_foreign[(org.country, org.foreign_identifier)] = org
         for chunk in _chunks(names):
             # The database folds the case of ASCII letters only; Python folds the rest.
             lowered = [name.lower() for name in chunk]
-            for org in Organisation.objects.annotate(lower_name=Lower("name")).filter(
+            for org in organisations.annotate(lower_name=Lower("name")).filter(
                 Q(name__in=chunk) | Q(lower_name__in=lowered)
             ):
                 if org.pk not in skip:
                     self.by_name.setdefault(org.name.lower(), []).append(org)
+        for chunk in _chunks(set(also)):
+            self.by_pk.update((org.pk, org) for org in organisations.filter(pk__in=chunk))
         org_ids = {
             o.pk
-            for o in [*self.by_number.values(), *self.by_foreign.values()]
+            for o in [*self.by_number.values(), *self.by_foreign.values(), *self.by_pk.values()]
             + [o for found in self.by_name.values() for o in found]
-        } | set(also)
+        }
         # The infrastructure's parties come from the reference data, which finds them by
         # name: an import neither changes them nor makes another of the same name.
         self.party_names = {
@@ -146,17 +166,54 @@ _UNSET = (None,) * len(_ORG_FIELDS)
 
 class _FileOrganisation:
     """An organisation as the rows of the file so far describe it: each value with the row
-    that gave it. Kept for every organisation of the file, so in as little memory as a
-    tuple allows (a 100,000-row file holds 100,000 of them)."""
+    that gave it, its contacts' e-mail addresses with theirs, and the last row that named it
+    by its foreign identifier. Kept in the file's record between chunks (as_saved,
+    from_saved); `changed` when a row of this chunk added to it."""
 
-    __slots__ = ("_lines", "_values", "existing", "first_line")
+    __slots__ = (
+        "_lines",
+        "_values",
+        "changed",
+        "contacts",
+        "existing",
+        "existing_id",
+        "first_line",
+        "foreign_line",
+    )
 
     def __init__(self, existing: Organisation | None) -> None:
         self.existing = existing
+        self.existing_id = existing.pk if existing else None
         self.first_line = 0
         self._values: tuple[str | None, ...] = _UNSET
         # None while every value comes from the organisation's first row, as most do.
         self._lines: tuple[int | None, ...] | None = None
+        self.contacts: dict[str, int] = {}
+        self.foreign_line = 0
+        self.changed = True
+
+    def as_saved(self) -> tuple[Any, ...]:
+        return (
+            self.existing_id,
+            self.first_line,
+            self._values,
+            self._lines,
+            self.contacts,
+            self.foreign_line,
+        )
+
+    @classmethod
+    def from_saved(cls, saved: tuple[Any, ...], known: "_Known") -> "_FileOrganisation":
+        existing_id, first_line, values, lines, contacts, foreign_line = saved
+        state = cls(known.by_pk.get(existing_id) if existing_id else None)
+        state.existing_id = existing_id
+        state.first_line = first_line
+        state._values = values
+        state._lines = lines
+        state.contacts = contacts
+        state.foreign_line = foreign_line
+        state.changed = False
+        return state
 
     def value(self, name: str) -> str | None:
         return self._values[_ORG_FIELDS.index(name)]
@@ -197,34 +254,77 @@ def plan_chunks(
     """The plan a chunk of rows at a time, so that a long file is never held whole.
 
     The rows are cleaned and looked up a chunk at a time: what the database knows is
-    fetched for each chunk, what earlier rows of the file said is kept for the whole file.
-    `written` holds the organisations a caller created from earlier chunks meanwhile.
+    fetched for each chunk, and so is what earlier rows of the file said about the
+    organisations and contacts the chunk names, from the file's record (record.Record),
+    which then keeps what the chunk adds. `written` holds the organisations a caller
+    created from earlier chunks meanwhile.
     """
     kinds = _choices_by_text(Organisation.Kind.choices)
     bases = _choices_by_text(Contact.LegalBasis.choices)
-    file_orgs: dict[tuple[str, ...], _FileOrganisation] = {}
-    file_names: dict[str, tuple[str, ...]] = {}
-    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]] = {}
-    file_contacts: dict[tuple[tuple[str, ...], str], int] = {}
-    rows = iter(source)
-    while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
-        cleaned = [clean_row(row.values, kinds, bases, row.overlong) for row in chunk]
-        lines = [row.line for row in chunk]
-        del chunk
-        valid = [c for c in cleaned if not c.errors]
-        # Organisations earlier chunks found, which rows of this one may name again.
-        earlier = {
-            state.existing.pk
-            for c in valid
-            if (state := file_orgs.get(_file_key(c, file_orgs, file_names))) and state.existing
+    record = Record()
+    try:
+        rows = iter(source)
+        first = True
+        while chunk := list(itertools.islice(rows, PLAN_CHUNK)):
+            if not first:
+                # The cycles the last chunk left (the ORM's and the history's) go now, not
+                # when the collector next looks at old objects: memory stays at one chunk's.
+                gc.collect()
+            first = False
+            cleaned = [clean_row(row.values, kinds, bases, row.overlong) for row in chunk]
+            lines = [row.line for row in chunk]
+            del chunk
+            valid = [c for c in cleaned if not c.errors]
+            file = _FileChunk(record, valid, written)
+            planned = []
+            for line, row in zip(lines, cleaned, strict=True):
+                item = PlannedRow(line, REFUSE, row)
+                planned.append(item)
+                _plan_row(item, file.known, file.orgs, file.names, file.foreign)
+            file.save()
+            del file
+            yield planned
+    finally:
+        record.close()
+
+
+class _FileChunk:
+    """What earlier rows of the file said about what a chunk's rows name, loaded from the
+    file's record; the rows of the chunk add to it, and save() keeps that for the next."""
+
+    def __init__(self, record: Record, rows: Sequence[Cleaned], written: Container[int]):
+        self.record = record
+        self.names: dict[str, tuple[str, ...]] = record.load("name", {r.name.lower() for r in rows})
+        pairs = {(r.country, r.foreign_identifier) for r in rows if r.foreign_identifier}
+        # Identifiers that organisations known by their number carry.
+        self.foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = record.load(
+            "foreign", pairs
+        )
+        self._loaded = (set(self.names), dict(self.foreign))
+        # The organisation a row names by its key or by its name, and the one known by
+        # the foreign identifier the row gives.
+        keys = (
+            {r.key for r in rows}
+            | {self.names[r.name.lower()] for r in rows if r.name.lower() in self.names}
+            | {("foreign", *pair) for pair in pairs}
+        )
+        saved = record.load("organisation", keys)
+        # Organisations earlier chunks found, which rows of this one name again.
+        earlier = {state[0] for state in saved.values() if state[0]}
+        self.known = _Known(rows, also=earlier, skip=written)
+        self.orgs: dict[tuple[str, ...], _FileOrganisation] = {
+            key: _FileOrganisation.from_saved(state, self.known) for key, state in saved.items()
         }
-        known = _Known(valid, also=earlier, skip=written)
-        planned = []
-        for line, row in zip(lines, cleaned, strict=True):
-            item = PlannedRow(line, REFUSE, row)
-            planned.append(item)
-            _plan_row(item, known, file_orgs, file_names, file_foreign, file_contacts)
-        yield planned
+
+    def save(self) -> None:
+        """Keep what the rows of the chunk added."""
+        names, foreign = self._loaded
+        self.record.save("name", {k: v for k, v in self.names.items() if k not in names})
+        self.record.save("foreign", {k: v for k, v in self.foreign.items() if foreign.get(k) != v})
+        self.record.save(
+            "organisation",
+            {key: state.as_saved() for key, state in self.orgs.items() if state.changed},
+        )
 
 
 def _file_key(
@@ -243,8 +343,7 @@ def _plan_row(
     known: "_Known",
     file_orgs: dict[tuple[str, ...], "_FileOrganisation"],
     file_names: dict[str, tuple[str, ...]],
-    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]],
-    file_contacts: dict[tuple[tuple[str, ...], str], int],
+    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]],
 ) -> None:
     row = item.cleaned
     if row.errors:
@@ -259,11 +358,11 @@ def _plan_row(
             item.reasons = [refusal]
             return
         state = _FileOrganisation(existing)
-    item.reasons = _plan_organisation(item, state, known, file_foreign)
+    item.reasons = _plan_organisation(item, state, known, file_orgs, file_foreign)
     if item.reasons:
         return
     if row.has_contact:
-        earlier = file_contacts.get((key, row.email))
+        earlier = state.contacts.get(row.email)
         if earlier:
             item.reasons = [_("Duplicate of row %(line)s.") % {"line": earlier}]
             return
@@ -281,27 +380,31 @@ def _plan_row(
         item.reasons = [_("Already present: nothing to change.")]
         return
     # The row is accepted: later rows see what it adds.
+    state.changed = True
     if not state.first_line:
         state.first_line = item.line
         file_orgs[key] = state
-        if row.name:
+        if row.name and key[0] != "name":  # a name-keyed one is found by its key
             file_names.setdefault(row.name.lower(), key)
     for name, value in row.organisation_values().items():
         if value and state.value(name) is None:
             state.set(name, value, item.line)
     if row.foreign_identifier:
         pair = (row.country, row.foreign_identifier)
-        # Only the row when the organisation is known by this identifier, as most are.
-        file_foreign[pair] = item.line if key == ("foreign", *pair) else (item.line, key)
+        if key == ("foreign", *pair):  # as most organisations with one are known
+            state.foreign_line = item.line
+        else:
+            file_foreign[pair] = (item.line, key)
     if row.has_contact:
-        file_contacts[(key, row.email)] = item.line
+        state.contacts[row.email] = item.line
 
 
 def _plan_organisation(
     item: PlannedRow,
     state: _FileOrganisation,
     known: _Known,
-    file_foreign: dict[tuple[str, str], int | tuple[int, tuple[str, ...]]],
+    file_orgs: dict[tuple[str, ...], _FileOrganisation],
+    file_foreign: dict[tuple[str, str], tuple[int, tuple[str, ...]]],
 ) -> list[str]:
     """What the row does to its organisation; the reasons to refuse it, if any."""
     row = item.cleaned
@@ -322,9 +425,11 @@ def _plan_organisation(
                 _("%(name)s already has the foreign identifier %(value)s.")
                 % {"name": taken.name, "value": row.foreign_identifier}
             ]
+        # The last row that gave the identifier, and the organisation it gave it to.
         in_file = file_foreign.get(pair)
-        if isinstance(in_file, int):
-            in_file = (in_file, ("foreign", *pair))
+        holder = file_orgs.get(("foreign", *pair))
+        if in_file is None and holder and holder.foreign_line:
+            in_file = (holder.foreign_line, ("foreign", *pair))
         if in_file and in_file[1] != item.org_key:
             return [
                 _("Row %(line)s gives another organisation the same foreign identifier.")
@@ -344,7 +449,7 @@ def _plan_organisation(
                     % {"name": row.name}
                 ]
             item.creates_org = True
-            item.changes.append(_("New organisation."))
+            item.changes.append(_NEW_ORGANISATION)
             return []
         item.org_changes = new
     else:
@@ -388,7 +493,7 @@ def _plan_contact(item: PlannedRow, known: _Known) -> list[str]:
     contact = known.contacts.get((item.org_id, row.email)) if item.org_id else None
     if contact is None:
         item.creates_contact = True
-        item.changes.append(_("New contact."))
+        item.changes.append(_NEW_CONTACT)
         return []
     if contact.is_erased:
         return [_("This person's data was erased at their request; it is not imported again.")]

@@ -11,6 +11,7 @@ from samverkan.accounts.models import User
 
 from ..models import Contact, Organisation
 from .planning import REFUSE, PlannedRow, _chunks
+from .record import Ids, Record
 
 # Above this many rows the worker imports the file and the page shows its progress.
 WORKER_THRESHOLD = 300
@@ -26,15 +27,19 @@ def apply(
 ) -> dict[str, int]:
     """Write what the plan says; call inside a transaction, which a failure rolls back."""
     writer = Writer(actor=actor, reason=reason, progress=progress, total=len(planned))
-    writer.write(planned)
+    try:
+        writer.write(planned)
+    finally:
+        writer.close()
     return writer.counts
 
 
 class Writer:
-    """Writes a plan a chunk at a time, inside the caller's transaction.
+    """Writes a plan a chunk at a time, inside the caller's transaction; close() it after.
 
-    Records are built and written a batch at a time, so memory holds the ids of the
-    organisations created (which later rows' contacts belong to), not the records."""
+    Records are built and written a batch at a time. The ids of the organisations created,
+    which later rows' changes and contacts need, are kept in a record on disk (record.Record);
+    memory holds the set of those ids, in eight bytes each."""
 
     def __init__(
         self,
@@ -48,15 +53,23 @@ class Writer:
         self.progress = progress
         self.total = total
         self.done = 0
-        self.org_ids: dict[tuple[str, ...], int] = {}
-        self.created: set[int] = set()
-        self.updated: set[int] = set()
-        self.counts = {
-            "organisations_created": 0,
-            "organisations_updated": 0,
-            "contacts_created": 0,
-            "contacts_updated": 0,
+        self.org_ids = Record()  # an organisation's key in the plan: the id it was given
+        self.created = Ids()
+        self.updated = Ids()
+        self._counts = {"organisations_created": 0, "contacts_created": 0, "contacts_updated": 0}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        # Organisations a file changes in several rows count once.
+        return {
+            "organisations_created": self._counts["organisations_created"],
+            "organisations_updated": len(self.updated),
+            "contacts_created": self._counts["contacts_created"],
+            "contacts_updated": self._counts["contacts_updated"],
         }
+
+    def close(self) -> None:
+        self.org_ids.close()
 
     def write(self, planned: Sequence[PlannedRow]) -> None:
         """Write a chunk of the plan, a batch of rows at a time, telling the progress."""
@@ -72,14 +85,18 @@ class Writer:
         creating: dict[tuple[str, ...], PlannedRow] = {}
         later_values: dict[tuple[str, ...], dict[str, str]] = {}
         changed_orgs: dict[int, dict[str, str]] = {}
+        # The organisations earlier batches created that these rows name again.
+        org_ids: dict[tuple[str, ...], int] = self.org_ids.load(
+            "created", {p.org_key for p in rows if not (p.org_id or p.creates_org)}
+        )
         for item in rows:
             if item.creates_org:
                 creating[item.org_key] = item
             elif item.org_changes and item.org_id:
                 changed_orgs.setdefault(item.org_id, {}).update(item.org_changes)
-            elif item.org_changes and item.org_key in self.org_ids:
-                # What a later row adds to an organisation an earlier chunk created.
-                pk = self.org_ids[item.org_key]
+            elif item.org_changes and item.org_key in org_ids:
+                # What a later row adds to an organisation an earlier batch created.
+                pk = org_ids[item.org_key]
                 changed_orgs.setdefault(pk, {}).update(item.org_changes)
             elif item.org_changes:  # ... or one this chunk creates
                 later_values.setdefault(item.org_key, {}).update(item.org_changes)
@@ -107,10 +124,13 @@ class Writer:
                     setattr(organisation, name, value)
                 organisations.append(organisation)
             created = bulk_create_with_history(organisations, Organisation, **history)
+            new_ids = {}
             for (key, _item), organisation in zip(batch, created, strict=True):
-                self.org_ids[key] = organisation.pk
+                new_ids[key] = organisation.pk
                 self.created.add(organisation.pk)
-            self.counts["organisations_created"] += len(batch)
+            self.org_ids.save("created", new_ids)
+            org_ids.update(new_ids)
+            self._counts["organisations_created"] += len(batch)
 
         org_fields = sorted({n for changes in changed_orgs.values() for n in changes})
         for ids in _chunks(changed_orgs, BATCH):
@@ -121,7 +141,9 @@ class Writer:
                 organisation.version += 1
                 organisation.updated_at = now
             _update(organisations, Organisation, org_fields, history)
-            self.updated.update(o.pk for o in organisations if o.pk not in self.created)
+            for organisation in organisations:
+                if organisation.pk not in self.created:
+                    self.updated.add(organisation.pk)
 
         for batch in _chunks(new_contacts, BATCH):
             contacts = []
@@ -130,7 +152,7 @@ class Writer:
                 contacts.append(
                     Contact(
                         # In the database already, or created by this or an earlier row.
-                        organisation_id=item.org_id or self.org_ids[item.org_key],
+                        organisation_id=item.org_id or org_ids[item.org_key],
                         name=row.contact_name,
                         email=row.email,
                         phone=row.phone,
@@ -139,7 +161,7 @@ class Writer:
                     )
                 )
             bulk_create_with_history(contacts, Contact, **history)
-            self.counts["contacts_created"] += len(batch)
+            self._counts["contacts_created"] += len(batch)
 
         contact_fields = sorted({n for p in changed_contacts for n in p.contact_changes})
         for batch in _chunks(changed_contacts, BATCH):
@@ -153,8 +175,7 @@ class Writer:
                 contact.updated_at = now
                 contacts.append(contact)
             _update(contacts, Contact, contact_fields, history)
-            self.counts["contacts_updated"] += len(batch)
-        self.counts["organisations_updated"] = len(self.updated)
+            self._counts["contacts_updated"] += len(batch)
 
 
 def _update(objects: list[Any], model: type[Model], fields: list[str], history: Any) -> None:
