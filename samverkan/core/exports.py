@@ -146,7 +146,7 @@ def export_filename(filename: str, fmt: str) -> str:
     return f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
 
 
-def _in_request_rows() -> int:
+def in_request_rows() -> int:
     return int(getattr(settings, "EXPORT_XLSX_IN_REQUEST_ROWS", XLSX_IN_REQUEST_ROWS))
 
 
@@ -171,7 +171,7 @@ def export_response(
         and request is not None
         and source
         and isinstance(rows, QuerySet)
-        and rows.count() > _in_request_rows()
+        and rows.count() > in_request_rows()
     ):
         query = request.GET.copy()
         query.pop("page", None)
