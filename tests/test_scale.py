@@ -41,7 +41,7 @@ ORGANISATION_PAGE_QUERIES = 14
 # A collaboration's page shows its committees, centres, the needs it answers, goals,
 # parties, funding with its applicants, agreements, communication, follow-ups with their
 # answers, waiting party requests and gates, each a list of its own.
-COLLABORATION_PAGE_QUERIES = 17
+COLLABORATION_PAGE_QUERIES = 12
 # The rate limit, the organisation and contact, the reference number (two), the inquiry
 # and its history, the status change, the acknowledgement, the coordinators, their
 # preferences, their notifications and one statement for all their e-mails, inside a

@@ -166,19 +166,36 @@ LESSON_COLUMNS = [
 ]
 
 
-@role_required(*READ_ALL_ROLES)
-def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
-    """Overdue follow-ups first, then those due within the coming weeks."""
+def _follow_up_rows() -> QuerySet[FollowUp]:
     today = timezone.localdate()
-    queryset = (
+    return (
         FollowUp.objects.pending()
         .filter(due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS))
         .select_related("collaboration", "collaboration__responsible")
         .order_by("due_date", "pk")
     )
+
+
+def follow_up_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The overview as the worker writes it to a workbook (see core.exports)."""
+    return _follow_up_rows(), FOLLOW_UP_COLUMNS
+
+
+@role_required(*READ_ALL_ROLES)
+def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
+    """Overdue follow-ups first, then those due within the coming weeks."""
+    today = timezone.localdate()
+    queryset = _follow_up_rows()
     fmt = requested_format(request)
     if fmt:
-        return export_response(queryset, FOLLOW_UP_COLUMNS, fmt=fmt, filename="follow-ups")
+        return export_response(
+            queryset,
+            FOLLOW_UP_COLUMNS,
+            fmt=fmt,
+            filename="follow-ups",
+            request=request,
+            source="samverkan.collaborations.views.follow_up_export",
+        )
     counts = queryset.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)))
     page = paginate(request, queryset)
     rows = list(page)
@@ -196,23 +213,39 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
     )
 
 
-@role_required(*NOT_COMPANY)
-def lessons(request: AuthedRequest) -> HttpResponseBase:
-    """The lessons-learned library, from the follow-ups of collaborations the user may see."""
+def _lesson_rows(user: Any, data: QueryDict) -> LessonFilter:
     queryset = (
         FollowUp.objects.filter(
             held_on__isnull=False,
-            collaboration__in=Collaboration.objects.visible_to(request.user),
+            collaboration__in=Collaboration.objects.visible_to(user),
         )
         .exclude(lessons="")
         .select_related("collaboration")
         .prefetch_related("collaboration__committees")
         .order_by("-held_on", "-pk")
     )
-    filterset = LessonFilter(request.GET, queryset=queryset)
+    return LessonFilter(data, queryset=queryset)
+
+
+def lesson_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The library as the worker writes it to a workbook (see core.exports)."""
+    return _lesson_rows(user, data).qs, LESSON_COLUMNS
+
+
+@role_required(*NOT_COMPANY)
+def lessons(request: AuthedRequest) -> HttpResponseBase:
+    """The lessons-learned library, from the follow-ups of collaborations the user may see."""
+    filterset = _lesson_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, LESSON_COLUMNS, fmt=fmt, filename="lessons")
+        return export_response(
+            filterset.qs,
+            LESSON_COLUMNS,
+            fmt=fmt,
+            filename="lessons",
+            request=request,
+            source="samverkan.collaborations.views.lesson_export",
+        )
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page, "exports": export_links(request)}
     template = (
