@@ -121,10 +121,13 @@ def _inquiry_rows(user: Any, data: QueryDict) -> InquiryFilter:
     )
     # Coordinators work the open queue; everyone else first sees all they may see. Newest
     # first, said in the order field so it can be changed.
-    default = {"sort": "newest"}
-    if user.is_coordinator:
-        default["state"] = "open"
-    return InquiryFilter(data or default, queryset=queryset)
+    # The defaults hold until a filter is chosen, on every page of the list.
+    if not set(data) & set(InquiryFilter.base_filters):
+        data = data.copy()
+        data["sort"] = "newest"
+        if user.is_coordinator:
+            data["state"] = "open"
+    return InquiryFilter(data, queryset=queryset)
 
 
 def inquiry_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
