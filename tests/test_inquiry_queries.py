@@ -1,10 +1,12 @@
 """An inquiry's pages and its intake cost a fixed number of queries, at most twelve, however
 many routings, assessments, messages, status changes and history entries it gathers."""
 
+import datetime
 import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from samverkan.accounts.models import User
@@ -225,3 +227,17 @@ class IntakeQueriesTestCase(BaseTestCase):
         self.assertEqual(actions.do_announce_new_inquiry(inquiry), 2)
         self.assertEqual(actions.do_announce_new_inquiry(inquiry), 0)
         self.assertEqual(Notification.objects.filter(event=Event.NEW_INQUIRY).count(), 2)
+
+    def test_the_sweep_announces_what_a_lost_task_never_did(self):
+        Notification.objects.all().delete()
+        lost = self.submit(title="Uppgiften försvann")  # its task never runs
+        told = self.submit(title="Redan meddelad")
+        actions.do_announce_new_inquiry(told)
+        fresh = self.submit(title="Alldeles ny")  # its task may still be waiting
+        old = timezone.now() - datetime.timedelta(minutes=30)
+        Inquiry.objects.filter(pk__in=[lost.pk, told.pk]).update(created_at=old)
+        self.assertEqual(actions.announce_missed_inquiries(), 1)
+        titles = set(Notification.objects.values_list("title", flat=True))
+        self.assertTrue(any(lost.reference in t for t in titles))
+        self.assertFalse(any(fresh.reference in t for t in titles))
+        self.assertEqual(actions.announce_missed_inquiries(), 0)

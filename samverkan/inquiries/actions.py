@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import CharField, Exists, OuterRef, Value, prefetch_related_objects
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -256,6 +257,24 @@ def do_announce_new_inquiry(inquiry: Inquiry) -> int:
             inquiry.get_absolute_url(),
         )
     )
+
+
+# An announcement whose task was lost (the database gone between the intake's commit and
+# the queueing) is made by the periodic sweep: inquiries this old and not yet announced.
+ANNOUNCE_GRACE = datetime.timedelta(minutes=10)
+ANNOUNCE_LOOKBACK = datetime.timedelta(days=7)
+
+
+def announce_missed_inquiries() -> int:
+    """Announce the recent inquiries whose announcement never ran; how many."""
+    now = timezone.now()
+    announced = ReminderLog.objects.filter(
+        key=Concat(Value("new-inquiry:"), Cast(OuterRef("pk"), CharField()))
+    )
+    missed = Inquiry.objects.filter(
+        created_at__gte=now - ANNOUNCE_LOOKBACK, created_at__lt=now - ANNOUNCE_GRACE
+    ).exclude(Exists(announced))
+    return sum(1 for inquiry in missed if do_announce_new_inquiry(inquiry))
 
 
 @transaction.atomic
