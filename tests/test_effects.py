@@ -869,9 +869,10 @@ class DashboardTestCase(BaseTestCase):
 
 # Session and user (2), the infrastructure (1), the committee and centre choices (2), the
 # cache's generation (1), the pack's expected effects (1), the answer target (1), the
-# indicators (24: collaborations by committee, centre and region are grouped queries
+# indicators (20: inquiries by the quarter they arrived in are one grouped query for
+# three indicators; collaborations by committee, centre and region are grouped queries
 # beside the lists they fill; one more once a knowledge-exchange provider is set).
-EXPECTED_DASHBOARD_QUERIES = 32
+EXPECTED_DASHBOARD_QUERIES = 28
 # Session and user, the infrastructure, the choices, the generation.
 EXPECTED_CACHED_QUERIES = 6
 
