@@ -217,6 +217,9 @@ class OrganisationListTestCase(NetworkTestCase):
         self.assertIn("Förening Beta", associations)
         self.assertNotIn("Acme Genomik AB", associations)
         self.assertEqual(self.names("?country=DK"), ["Nordic Bio ApS"])
+        # The country filter names countries in the page's language.
+        listing = self.client.get("/organisations/")
+        self.assertContains(listing, '<option value="DK">Danmark</option>')
         self.assertEqual(self.names(f"?association={self.lif.pk}"), ["Acme Genomik AB"])
         self.assertEqual(self.names("?collaborations=yes"), ["Acme Genomik AB"])
         self.assertNotIn("Acme Genomik AB", self.names("?collaborations=no&kind=company"))
