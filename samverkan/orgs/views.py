@@ -618,7 +618,9 @@ def event_list(request: AuthedRequest) -> HttpResponseBase:
     filterset = EventFilter(request.GET, queryset=queryset)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, EVENT_COLUMNS, fmt=fmt, filename="events")
+        return export_response(
+            filterset.qs, EVENT_COLUMNS, fmt=fmt, filename="events", request=request
+        )
     context = {
         "filter": filterset,
         "page": paginate(request, filterset.qs),
