@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.management import call_command
 from django.test import TestCase
 from django.utils import translation
 
@@ -74,6 +75,11 @@ def submit_inquiry(**overrides: Any) -> Inquiry:
     )
     inquiry, _ = actions.do_submit_inquiry(data, language=overrides.get("language", "sv"))
     return inquiry
+
+
+def run_worker() -> None:
+    """Run every queued task now, as the background worker would."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
 
 
 class BaseTestCase(TestCase):
@@ -154,6 +160,15 @@ class BaseTestCase(TestCase):
     @classmethod
     def submit(cls, **overrides: Any) -> Inquiry:
         return submit_inquiry(**overrides)
+
+    @classmethod
+    def submit_and_work(cls, **overrides: Any) -> Inquiry:
+        """An inquiry once the worker has done what its intake queued (matching it to the
+        committees, telling the coordinators, sending the e-mails)."""
+        with cls.captureOnCommitCallbacks(execute=True):
+            inquiry = cls.submit(**overrides)
+        run_worker()
+        return inquiry
 
     @classmethod
     def routed(cls, *committees: Committee, **overrides: Any) -> Inquiry:

@@ -4,12 +4,15 @@ person follows its progress and downloads the file; a CSV still streams at once.
 import io
 import shutil
 import tempfile
+from datetime import timedelta
 
 from django.core.management import call_command
 from django.test import TransactionTestCase, override_settings
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from samverkan.accounts.models import Role, User
+from samverkan.collaborations.models import Collaboration, FollowUp
 from samverkan.core.models import ListExport
 from samverkan.orgs.models import Organisation
 from samverkan.reference.loader import load_reference
@@ -102,3 +105,30 @@ class ListExportTestCase(TransactionTestCase):
         run_worker()
         export.refresh_from_db()
         self.assertEqual((export.status, export.rows_total), (ListExport.Status.DONE, 6))
+
+    def test_follow_ups_and_lessons_are_written_by_the_worker_too(self):
+        today = timezone.localdate()
+        collaboration = Collaboration.objects.create(
+            title="Långt samarbete", kind="research", status="active"
+        )
+        for i in range(6):
+            FollowUp.objects.create(
+                collaboration=collaboration, kind="interim", due_date=today + timedelta(days=i)
+            )
+            FollowUp.objects.create(
+                collaboration=collaboration,
+                kind="interim",
+                due_date=today - timedelta(days=400 + i),
+                held_on=today - timedelta(days=390 + i),
+                lessons=f"Lärdom {i}",
+            )
+        for path, name in [
+            ("/collaborations/follow-ups/", "follow-ups"),
+            ("/collaborations/lessons/", "lessons"),
+        ]:
+            response = self.client.get(path, {"format": "xlsx"})
+            export = ListExport.objects.get(filename=name)
+            self.assertRedirects(response, f"/exports/{export.pk}/")
+        run_worker()
+        for export in ListExport.objects.all():
+            self.assertEqual((export.status, export.rows_total), (ListExport.Status.DONE, 6))

@@ -630,3 +630,20 @@ class NeedExportTestCase(BaseTestCase):
         response = self.client.get("/needs/?committee=rare_diseases&format=csv")
         rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         self.assertEqual([r[0] for r in rows[1:]], ["Exporteras"])
+
+    def test_a_visitors_long_workbook_is_offered_as_csv(self):
+        for title in ["Första behovet", "Andra behovet"]:
+            Need.objects.create(
+                committee=self.rare,
+                title=title,
+                description="Text",
+                kind="research",
+                status=Need.Status.PUBLISHED,
+            )
+        with self.settings(EXPORT_XLSX_IN_REQUEST_ROWS=1):
+            response = self.client.get("/needs/", {"format": "xlsx"})
+            self.assertContains(response, "fler än en arbetsbok som görs på begäran rymmer")
+            self.assertContains(response, "?format=csv")
+        with self.settings(EXPORT_XLSX_IN_REQUEST_ROWS=2):
+            response = self.client.get("/needs/", {"format": "xlsx"})
+            self.assertIn("attachment", response["Content-Disposition"])

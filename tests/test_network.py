@@ -7,11 +7,12 @@ import io
 from unittest import mock
 
 from django.apps import apps
+from django.core.cache import caches
 from django.db import connection, models
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from samverkan import urls as project_urls
@@ -27,7 +28,8 @@ from samverkan.collaborations.models import (
     FundingApplication,
 )
 from samverkan.core.models import StaleRecordError
-from samverkan.inquiries.models import Inquiry
+from samverkan.inquiries.models import Inquiry, Routing
+from samverkan.needs.models import Need
 from samverkan.orgs import actions
 from samverkan.orgs.actions import merging
 from samverkan.orgs.models import (
@@ -216,6 +218,9 @@ class OrganisationListTestCase(NetworkTestCase):
         self.assertIn("Förening Beta", associations)
         self.assertNotIn("Acme Genomik AB", associations)
         self.assertEqual(self.names("?country=DK"), ["Nordic Bio ApS"])
+        # The country filter names countries in the page's language.
+        listing = self.client.get("/organisations/")
+        self.assertContains(listing, '<option value="DK">Danmark</option>')
         self.assertEqual(self.names(f"?association={self.lif.pk}"), ["Acme Genomik AB"])
         self.assertEqual(self.names("?collaborations=yes"), ["Acme Genomik AB"])
         self.assertNotIn("Acme Genomik AB", self.names("?collaborations=no&kind=company"))
@@ -323,6 +328,7 @@ class QueryCountTestCase(NetworkTestCase):
         cls.add_rows(0, 5)
 
     def count(self, url: str) -> int:
+        caches["local"].clear()  # each count starts cold: the country filter's list is kept
         with CaptureQueriesContext(connection) as queries:
             response = self.client.get(url)
             if response.streaming:
@@ -355,11 +361,216 @@ class QueryCountTestCase(NetworkTestCase):
         self.add_rows(5, 35)
         self.assertEqual([self.count(url) for url in urls], few)
 
+    def test_the_committee_pages_and_an_event_page(self):
+        def grow(start: int, count: int) -> None:
+            for i in range(start, start + count):
+                Need.objects.create(
+                    committee=self.rare,
+                    title=f"Behov {i}",
+                    description="Ett behov.",
+                    kind="development",
+                    status=Need.Status.PUBLISHED,
+                    published_at=timezone.now(),
+                )
+                company = org(f"Deltagare {i:03}")
+                contact = Contact.objects.create(
+                    organisation=company, name=f"D {i}", email="d@x.se"
+                )
+                EventParticipant.objects.create(
+                    event=self.event, organisation=company, contact=contact
+                )
+                self.event.committees.add(self.rare)
+
+        grow(0, 2)
+        urls = ["/committees/", "/committees/rare_diseases/", self.event.get_absolute_url()]
+        self.login(self.alice)
+        few = [self.count(url) for url in urls]
+        grow(2, 40)
+        many = [self.count(url) for url in urls]
+        self.assertEqual(many, few)
+        self.assertLessEqual(max(many), MAX_QUERIES)
+        self.client.logout()
+        response = self.client.get("/committees/rare_diseases/")
+        self.assertEqual(len(response.context["page"]), 25)  # the newest first, a page at a time
+        self.assertEqual(response.context["page"][0].title, "Behov 41")
+        self.assertContains(self.client.get("/committees/rare_diseases/?page=2"), "Behov 0")
+
     def test_a_committee_member_sees_the_same_page(self):
         self.login(self.bob)
         one = self.count(self.acme.get_absolute_url())
         self.add_rows(5, 30)
         self.assertEqual(self.count(self.acme.get_absolute_url()), one)
+
+
+# Every page reads at most this many queries, whatever the data size.
+MAX_QUERIES = 12
+
+
+@override_settings(ROOT_URLCONF=NETWORK_URLS)
+class OrganisationPageQueriesTestCase(NetworkTestCase):
+    """A company's and an association's page cost the same few queries for every role
+    that may see them, however many contacts, interactions, inquiries, collaborations,
+    agreements, events, memberships and years of relationship they have."""
+
+    @classmethod
+    def grow(cls, start: int, count: int) -> None:
+        """Add `count` rows of every kind the pages show, spread over the years."""
+        erased = timezone.now() if start == 0 else None  # one erased contact among them
+        for i in range(start, start + count):
+            year = 2000 + i % 25
+            day = datetime.date(year, 1 + i % 12, 1 + i % 28)
+            contact = Contact.objects.create(
+                organisation=cls.acme, name=f"Person {i:03}", email=f"p{i}@acme.example"
+            )
+            if erased and i == start:
+                Contact.objects.filter(pk=contact.pk).update(erased_at=erased)
+            interaction = Interaction.objects.create(
+                organisation=cls.acme, kind="meeting", date=day, subject=f"Möte {i}"
+            )
+            interaction.contacts.add(contact, cls.ada)
+            interaction.participants.add(cls.alice, cls.bob)
+            inquiry = Inquiry.objects.create(
+                reference=f"TEST-{i:05d}",
+                organisation=cls.acme,
+                organisation_name=cls.acme.name,
+                contact_name="Ada Lind",
+                contact_email="ada@acme.example",
+                title=f"Förfrågan {i}",
+                description="En förfrågan.",
+                consent_at=timezone.now(),
+                sender_token=f"token-{i}",
+                created_at=datetime.datetime(year, 3, 1, tzinfo=datetime.UTC),
+            )
+            Routing.objects.create(inquiry=inquiry, committee=cls.rare)
+            collaboration = Collaboration.objects.create(
+                title=f"Samarbete {i}", kind="pilot", status="active", start_date=day
+            )
+            collaboration.committees.add(cls.rare)
+            CollaborationParty.objects.create(
+                collaboration=collaboration, organisation=cls.acme, role="company"
+            )
+            agreement = Agreement.objects.create(
+                collaboration=collaboration,
+                kind="confidentiality",
+                title=f"Avtal {i}",
+                valid_to=day.replace(year=year + 3),
+            )
+            agreement.parties.add(cls.acme)
+            event = Event.objects.create(title=f"Dag {i}", kind="webinar", date=day)
+            EventParticipant.objects.create(event=event, organisation=cls.acme, contact=contact)
+            association = org(f"Förening {i:03}", kind=Organisation.Kind.ASSOCIATION)
+            AssociationMembership.objects.create(organisation=cls.acme, association=association)
+            member = org(f"Medlem {i:03}")
+            AssociationMembership.objects.create(organisation=member, association=cls.lif)
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.grow(0, 3)
+
+    def count(self, url: str) -> int:
+        self.client.get(url)  # what a first request reads once is not the page's
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertLessEqual(len(queries), MAX_QUERIES, url)
+        return len(queries)
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        found = {}
+        for user in (self.alice, self.bob, self.dave):
+            self.login(user)
+            for page in (self.acme, self.lif):
+                found[user.username, page.name] = self.count(page.get_absolute_url())
+        return found
+
+    def test_the_count_stays_the_same_as_every_list_grows(self):
+        few = self.counts()
+        self.grow(3, 130)
+        self.assertEqual(self.counts(), few)
+
+    def test_a_deep_page_of_interactions_stays_within_the_limit(self):
+        self.grow(3, 130)
+        for user in (self.alice, self.bob):
+            self.login(user)
+            self.count(self.acme.get_absolute_url() + "?page=6")
+
+    def test_a_company_user_does_not_see_the_network(self):
+        self.login(self.carol)
+        self.assertEqual(self.client.get(self.acme.get_absolute_url()).status_code, 403)
+
+    def test_it_shows_the_latest_of_each_list_and_says_there_are_more(self):
+        self.grow(3, 30)
+        self.login(self.bob)
+        response = self.client.get(self.acme.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        context = response.context
+        newest = [
+            f"Förfrågan {i}" for i in sorted(range(33), key=lambda i: (i % 25, i), reverse=True)
+        ]
+        self.assertEqual([i.title for i in context["inquiries"]], newest[:20])
+        self.assertEqual(len(context["collaborations"]), 20)
+        self.assertEqual(len(context["agreements"]), 20)
+        events = context["events"]
+        self.assertEqual(len(events), 20)
+        self.assertEqual([e.date for e in events], sorted((e.date for e in events), reverse=True))
+        more = context["more"]
+        self.assertEqual(
+            [more[k] for k in ("inquiries", "collaborations", "agreements", "events", "contacts")],
+            [True, True, True, True, False],  # 34 contacts: all of them are shown
+        )
+        agreement = Agreement.objects.get(title=context["agreements"][0].title)
+        self.assertContains(response, f'href="{agreement.get_absolute_url()}"')
+        inquiry = Inquiry.objects.get(title=newest[0])
+        self.assertContains(response, f'href="{inquiry.get_absolute_url()}"')
+        self.assertContains(response, inquiry.reference)
+        self.assertContains(response, "The latest 20 are shown.")
+        # The interactions carry their people, theirs by name and ours.
+        first = context["interactions"][0]
+        self.assertEqual(
+            [c.name for c in first.their_people], sorted(c.name for c in first.their_people)
+        )
+        self.assertEqual({u.pk for u in first.our_people}, {self.alice.pk, self.bob.pk})
+        self.assertContains(response, f"Participants from the infrastructure: {self.alice}")
+
+    def test_the_lists_hold_what_the_user_may_see(self):
+        self.grow(3, 2)
+        hidden = Collaboration.objects.create(title="Dold pilot", kind="pilot", status="active")
+        CollaborationParty.objects.create(
+            collaboration=hidden, organisation=self.acme, role="company"
+        )
+        Agreement.objects.create(
+            collaboration=hidden, kind="confidentiality", title="Dolt avtal"
+        ).parties.add(self.acme)
+        self.login(self.oscar)  # a member of another committee
+        response = self.client.get(self.acme.get_absolute_url())
+        for key in ("inquiries", "collaborations", "agreements"):
+            self.assertEqual(response.context[key], [])
+        self.assertEqual(len(response.context["events"]), 5)
+        self.login(self.alice)
+        response = self.client.get(self.acme.get_absolute_url())
+        self.assertContains(response, "Dold pilot")
+        self.assertContains(response, "Dolt avtal")
+
+    def test_an_association_lists_its_members_and_a_company_its_memberships(self):
+        self.login(self.alice)
+        response = self.client.get(self.lif.get_absolute_url())
+        members = [m.organisation.name for m in response.context["members"]]
+        self.assertEqual(members, ["Acme Genomik AB", "Medlem 000", "Medlem 001", "Medlem 002"])
+        self.assertEqual(response.context["memberships"], [])
+        response = self.client.get(self.acme.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(
+            [m.association.name for m in response.context["memberships"]],
+            ["Förening 000", "Förening 001", "Förening 002", "Förening Alfa"],
+        )
+        self.assertEqual(response.context["members"], [])
+        choices = [
+            label
+            for _value, label in response.context["membership_form"].fields["association"].choices
+        ][1:]
+        self.assertIn("Förening Beta", choices)
+        self.assertFalse({"Förening Alfa", "Förening 000"} & set(choices))
+        self.assertContains(response, "Personal data erased")
+        self.assertContains(response, "Their participants: Ada Lind, erased.")
 
 
 @override_settings(ROOT_URLCONF=NETWORK_URLS)
@@ -1013,6 +1224,26 @@ class MergeTestCase(NetworkTestCase):
         self.assertFalse(Organisation.objects.filter(pk=self.acme.pk).exists())
         self.assertEqual(User.objects.get(username="carol").organisation, dup)
         self.assertEqual(dup.contacts.filter(email="ada@acme.example").count(), 1)
+
+    def test_the_comparison_counts_both_organisations_in_a_few_queries(self):
+        dup = org("Acme igen")
+        url = f"/organisations/{self.acme.pk}/merge/?other={dup.pk}"
+        self.login(self.alice)
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(url)
+        self.duplicate_with_everything()
+        dup = Organisation.objects.get(name="Acme Genomik")
+        url = f"/organisations/{self.acme.pk}/merge/?other={dup.pk}"
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(len(many), len(few))
+        self.assertLessEqual(len(many), MAX_QUERIES)
+        # One query counts what refers to each, the same as one at a time.
+        with translation.override("en"):
+            self.assertEqual(response.context["other_refers"], actions.merge_preview(dup))
+            self.assertEqual(response.context["this_refers"], actions.merge_preview(self.acme))
+        self.assertIn(("contacts", 2), response.context["other_refers"])
 
     def test_only_coordinators_merge(self):
         dup = org("Acme igen")

@@ -22,7 +22,7 @@ class NotificationTestCase(BaseTestCase):
         return OutboundEmail.objects.filter(to=user.email).count()
 
     def test_a_new_inquiry_notifies_the_coordinators(self):
-        self.submit()
+        self.submit_and_work()
         for user in [self.alice, self.erin]:
             self.assertTrue(
                 Notification.objects.filter(user=user, event=Event.NEW_INQUIRY).exists()
@@ -47,22 +47,22 @@ class NotificationTestCase(BaseTestCase):
 
     def test_off_keeps_it_in_the_app_only(self):
         Preference.objects.create(user=self.alice, event=Event.NEW_INQUIRY, delivery="off")
-        self.submit()
+        self.submit_and_work()
         self.assertEqual(Notification.objects.filter(user=self.alice).count(), 1)
         self.assertEqual(self.emails_to(self.alice), 0)
         self.assertEqual(self.emails_to(self.erin), 1)
 
     def test_the_digest_gathers_a_day_into_one_email(self):
         Preference.objects.create(user=self.alice, event=Event.NEW_INQUIRY, delivery="digest")
-        self.submit(title="Första")
-        self.submit(title="Andra")
+        self.submit_and_work(title="Första")
+        self.submit_and_work(title="Andra")
         self.assertEqual(self.emails_to(self.alice), 0)
         self.assertEqual(send_digests(D(2026, 5, 1)), 1)
         digest = OutboundEmail.objects.get(to=self.alice.email)
         self.assertIn("Första", digest.body)
         self.assertIn("Andra", digest.body)
         self.assertEqual(send_digests(D(2026, 5, 1)), 0)
-        self.submit(title="Tredje")
+        self.submit_and_work(title="Tredje")
         self.assertEqual(send_digests(D(2026, 5, 1)), 0)  # one digest a day
         self.assertEqual(send_digests(D(2026, 5, 2)), 1)
 
@@ -76,7 +76,7 @@ class NotificationTestCase(BaseTestCase):
         )
 
     def test_the_list_shows_and_marks_read(self):
-        self.submit(title="Läs mig")
+        self.submit_and_work(title="Läs mig")
         self.login(self.alice)
         self.assertContains(self.client.get("/notifications/"), "Läs mig")
         self.client.post("/notifications/read/")

@@ -225,7 +225,16 @@ class PartyLinkTestCase(PartyLinkFixture):
         self.login(self.alice)
         detail = self.client.get(self.collaboration.get_absolute_url())
         self.assertContains(detail, "Waiting for the parties")
-        self.assertContains(detail, "Link sent to Bo Berg")
+        # The page loads the panel after itself; without scripts its link opens it.
+        waiting = f"/collaborations/{self.collaboration.pk}/waiting/"
+        self.assertContains(detail, f'hx-get="{waiting}"')
+        self.assertContains(detail, f'href="{waiting}"')
+        panel = self.client.get(waiting, HTTP_HX_REQUEST="true")
+        self.assertContains(panel, "Link sent to Bo Berg")
+        self.assertNotContains(panel, "<html")
+        page = self.client.get(waiting)
+        self.assertContains(page, "Link sent to Bo Berg")
+        self.assertContains(page, f'name="next" value="{waiting}"')
         request = PartyRequest.objects.get()
         response = self.client.post(
             f"/collaborations/{self.collaboration.pk}/requests/{request.pk}/resend/",

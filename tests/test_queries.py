@@ -61,3 +61,23 @@ class QueryCountTestCase(BaseTestCase):
         one = self.count(inquiry.get_absolute_url())
         actions.do_save_assessment(inquiry, self.informatics, self.alice, self.assessment_input())
         self.assertEqual(self.count(inquiry.get_absolute_url()), one)
+
+    def test_every_page_of_the_coordinators_queue_keeps_its_defaults(self):
+        open_statuses = {s.value for s in Inquiry.OPEN_STATUSES}
+        Inquiry.objects.filter(pk__in=Inquiry.objects.order_by("pk")[:20].values("pk")).update(
+            status=Inquiry.Status.DECLINED
+        )
+        self.login(self.alice)
+        shown = []
+        for number in (1, 2):
+            response = self.client.get("/inquiries/", {"page": number})
+            shown += [i.status for i in response.context["page"]]
+        self.assertEqual(len(shown), 40)
+        self.assertTrue(set(shown) <= open_statuses, shown)
+        # Choosing every state is still possible.
+        response = self.client.get("/inquiries/", {"state": "", "page": 2})
+        self.assertEqual(response.context["page"].paginator.count, 60)
+
+    def test_the_open_queue_index_names_the_open_statuses(self):
+        index = next(i for i in Inquiry._meta.indexes if i.name == "inquiry_open_newest_idx")
+        self.assertEqual(set(dict(index.condition.children)["status__in"]), Inquiry.OPEN_STATUSES)

@@ -4,19 +4,32 @@ import csv
 import datetime
 import io
 import json
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
+from openpyxl import load_workbook
 
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations import actions
 from samverkan.orgs.models import Centre, Contact, Organisation
 from samverkan.register import actions as register
-from samverkan.register.models import CorrectionRequest, RegisterConfirmation, RegisterEntry
+from samverkan.register import cache as register_cache
+from samverkan.register.models import (
+    CorrectionRequest,
+    RegisterConfirmation,
+    RegisterEntry,
+    RegisterWorkbook,
+)
+from samverkan.register.tasks import build_workbook
 from samverkan.strategy.models import Goal
 from samverkan.test import BaseTestCase
 
@@ -543,3 +556,63 @@ class RegisterSearchTestCase(RegisterTestCase):
             self.start(collaboration)
         register.publish_due_entries(timezone.localdate() + datetime.timedelta(days=15))
         self.assertEqual(count(), before)
+
+
+class RegisterWorkbookTestCase(RegisterTestCase):
+    """A visitor's workbook never takes longer than a short list: the whole register's is
+    written by the worker and kept; a long selection is offered as CSV and JSON instead."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.media = tempfile.mkdtemp(prefix="register-media-")
+        self.addCleanup(shutil.rmtree, self.media, ignore_errors=True)
+        override = override_settings(MEDIA_ROOT=self.media, EXPORT_XLSX_IN_REQUEST_ROWS=1)
+        override.enable()
+        self.addCleanup(override.disable)
+
+    def queued(self) -> int:
+        return DBTaskResult.objects.filter(task_path=build_workbook.module_path).count()
+
+    def titles(self, response: Any) -> set[str]:
+        body = b"".join(response.streaming_content)
+        sheet = load_workbook(io.BytesIO(body)).active
+        assert sheet is not None
+        return {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+    def test_the_whole_register_is_written_once_by_the_worker_and_then_served(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            first = self.client.get("/register/export.xlsx")
+            again = self.client.get("/register/export.xlsx")
+        self.assertEqual(first.status_code, 503)
+        self.assertEqual(first["Retry-After"], "60")
+        self.assertContains(again, "Försök igen om en minut", status_code=503)
+        self.assertEqual(self.queued(), 1)  # two visitors, one build
+
+        self.assertEqual(build_workbook.call(), "done")
+        response = self.client.get("/register/export.xlsx")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment", response["Content-Disposition"])
+        public = set(RegisterEntry.objects.public().values_list("title", flat=True))
+        self.assertEqual(self.titles(response), public)
+        self.assertIn("Helgenomsekvensering för nyfödda", public)
+        self.assertEqual(build_workbook.call(), "current")  # nothing changed since
+
+        # A change: the previous workbook is served at once while the worker writes anew.
+        DBTaskResult.objects.all().delete()
+        with self.captureOnCommitCallbacks(execute=True):
+            register_cache.changed()  # what every change to an entry calls
+        with self.captureOnCommitCallbacks(execute=True):
+            stale = self.client.get("/register/export.xlsx")
+        self.assertEqual(stale.status_code, 200)
+        self.assertEqual(self.queued(), 1)
+        self.assertEqual(build_workbook.call(), "done")
+        self.assertEqual(RegisterWorkbook.objects.count(), 1)  # the earlier one is gone
+
+    def test_a_long_selection_is_offered_as_csv_and_json(self):
+        response = self.client.get("/register/export.xlsx", {"q": "avtal"})
+        self.assertContains(response, "fler än en arbetsbok som görs på begäran rymmer")
+        self.assertContains(response, "/register/export.csv?q=avtal")
+        self.assertEqual(self.queued(), 0)
+        # A selection within the limit is written at once.
+        response = self.client.get("/register/export.xlsx", {"q": "nyfödda"})
+        self.assertEqual(self.titles(response), {"Helgenomsekvensering för nyfödda"})

@@ -840,6 +840,123 @@ class QueryCountTest(StrategyTestCase):
         self.assertEqual(self.count(point.get_absolute_url()), first)
 
 
+# Every page reads at most this many queries, whatever the data size.
+MAX_QUERIES = 12
+
+
+class StrategyPageQueriesTest(StrategyTestCase):
+    """A strategy's pages cost the same few queries for every role, however many points,
+    goals, actions, links between points, implementing strategies and collaborations it
+    has."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.rita = cls._user("rita", "committee")  # the region's own editor
+        cls.plan.editors.add(cls.rita)
+        cls.grow(0, 2)
+
+    @classmethod
+    def grow(cls, start: int, count: int) -> None:
+        areas = list(Area.objects.filter(strategy=cls.plan))
+        goals = list(Goal.objects.all())
+        national = list(Point.objects.filter(strategy__slug=NATIONAL))
+        source = Source.objects.get(strategy=cls.plan, key="plan")
+        for i in range(start, start + count):
+            goal = goals[i % len(goals)]
+            point = Point.objects.create(
+                area=areas[i % len(areas)], number=f"9.{i}", title_sv=f"P {i}", goal=goal
+            )
+            point.implements_points.add(national[i % len(national)])
+            for j in range(2):
+                action = Action.objects.create(
+                    strategy=cls.plan, key=f"g{i}-{j}", title=f"G {i} {j}", status="ongoing"
+                )
+                action.points.add(point)
+                action.sources.add(source)
+            linked = cls.collaboration(f"Länkad {i}", cls.acme, publish=i % 2 == 0)
+            PointCollaboration.objects.create(point=point, collaboration=linked)
+            cls.collaboration(f"Mål {i}", cls.acme, goals=(goal.number,))
+            Strategy.objects.create(
+                slug=f"delplan-{i}",
+                title_sv=f"Delplan {i}",
+                kind="regional",
+                implements=cls.plan,
+                position=i,
+            )
+            child = Point.objects.create(
+                area=Area.objects.create(
+                    strategy=Strategy.objects.get(slug=f"delplan-{i}"), number=1, title_sv="A"
+                ),
+                number="1.1",
+                title_sv="Delpunkt",
+            )
+            child.implements_points.add(point)
+
+    def count(self, url: str) -> int:
+        self.client.get(url)  # what a first request reads once is not the page's
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertLessEqual(
+            len(queries), MAX_QUERIES, "\n".join(q["sql"][:150] for q in queries.captured_queries)
+        )
+        return len(queries)
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        point = Point.objects.get(strategy=self.plan, number="9.0")
+        urls = [
+            f"/strategy/{self.plan.pk}/",
+            f"/strategy/{self.plan.pk}/gaps/",
+            f"/strategy/{self.plan.pk}/timeline/",
+            point.get_absolute_url(),
+        ]
+        found = {}
+        for user in (None, self.alice, self.bob, self.rita):
+            self.client.logout()
+            if user:
+                self.login(user)
+            for url in urls:
+                found[user.username if user else "public", url] = self.count(url)
+        return found
+
+    def test_the_count_stays_the_same_as_the_strategy_grows(self):
+        few = self.counts()
+        self.grow(2, 25)
+        self.assertEqual(self.counts(), few)
+
+    def test_the_tree_shows_its_progress_children_and_who_may_edit(self):
+        self.login(self.rita)
+        url = f"/strategy/{self.plan.pk}/"
+        response = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        # The progress read with the strategy is the one the tree computes on its own.
+        alone = strategy_tree(Strategy.objects.get(pk=self.plan.pk), published_only=True)
+        self.assertEqual(response.context["tree"].progress, alone.progress)
+        self.assertIsNotNone(alone.progress)
+        self.assertEqual(
+            [child.title for child in response.context["children"]], ["Delplan 0", "Delplan 1"]
+        )
+        self.assertContains(response, "New action")
+        self.assertContains(
+            response, f'href="{Strategy.objects.get(slug=NATIONAL).get_absolute_url()}"'
+        )
+        self.login(self.bob)
+        response = self.client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        self.assertFalse(response.context["can_edit"])
+        self.assertNotContains(response, "New action")
+        self.client.logout()
+        self.assertFalse(self.client.get(url).context["can_edit"])
+        self.login(self.alice)
+        self.assertTrue(self.client.get(url).context["can_edit"])
+        response = self.client.get(f"/strategy/{self.plan.pk}/gaps/")
+        self.assertEqual(
+            response.context["point_count"], Point.objects.filter(strategy=self.plan).count()
+        )
+        self.assertEqual(self.client.get("/strategy/999999/").status_code, 404)
+        child = Strategy.objects.get(slug="delplan-0")
+        self.assertEqual(self.client.get(f"/strategy/{child.pk}/").context["children"], [])
+
+
 class ReferenceTest(StrategyTestCase):
     def test_a_second_load_changes_nothing(self):
         before = snapshot()

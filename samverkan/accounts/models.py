@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -58,17 +58,37 @@ class User(AbstractUser):
         """Ids of the committees this user is a member of, once per request."""
         cached: list[int] | None = getattr(self, "_committee_ids", None)
         if cached is None:
-            cached = list(self.committees.values_list("pk", flat=True))
-            self._committee_ids = cached
+            self._load_memberships()
+            cached = self._committee_ids
         return cached
 
     def centre_ids(self) -> list[int]:
         """Ids of the regional centres this user is a member of, once per request."""
         cached: list[int] | None = getattr(self, "_centre_ids", None)
         if cached is None:
-            cached = list(self.centres.values_list("pk", flat=True))
-            self._centre_ids = cached
+            self._load_memberships()
+            cached = self._centre_ids
         return cached
+
+    def _load_memberships(self) -> None:
+        """Read the committees and the centres in one query: what a member may see
+        depends on both, so a page that needs one needs the other."""
+        text: models.CharField[str, str] = models.CharField()
+        committees = (
+            self.committees.annotate(member_of=Value("committee", output_field=text))
+            .values_list("member_of", "pk", "name_sv")
+            .order_by()
+        )
+        centres = (
+            self.centres.annotate(member_of=Value("centre", output_field=text))
+            .values_list("member_of", "pk", "name_sv")
+            .order_by()
+        )
+        self._committee_ids: list[int] = []
+        self._centre_ids: list[int] = []
+        rows = committees.union(centres, all=True).order_by("member_of", "name_sv", "pk")
+        for member_of, pk, _name in rows:
+            (self._committee_ids if member_of == "committee" else self._centre_ids).append(pk)
 
 
 class OrganisationLinkRequest(TimeStampedModel):

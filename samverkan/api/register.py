@@ -12,9 +12,9 @@ from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from samverkan.register import cache as register_cache
+from samverkan.register.exporting import published_entries
 from samverkan.register.filters import RegisterFilter
 from samverkan.register.models import RegisterEntry
-from samverkan.register.views import published_entries
 
 from .schemas import Pagination
 

@@ -6,14 +6,17 @@ from django.shortcuts import get_object_or_404
 from samverkan.accounts.models import Role, User
 
 from .models import Collaboration
+from .querysets import CollaborationQuerySet
 
 
-def get_collaboration_for_user(user: User, pk: int) -> Collaboration:
+def get_collaboration_for_user(
+    user: User, pk: int, queryset: CollaborationQuerySet | None = None
+) -> Collaboration:
+    """The collaboration, from `queryset` when the page reads more with it."""
+    queryset = Collaboration.objects.all() if queryset is None else queryset
     # The register entry too: the page shows it, and its absence is one query otherwise.
     return get_object_or_404(
-        Collaboration.objects.visible_to(user).select_related(
-            "inquiry", "responsible", "register_entry"
-        ),
+        queryset.visible_to(user).select_related("inquiry", "responsible", "register_entry"),
         pk=pk,
     )
 

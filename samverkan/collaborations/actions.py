@@ -448,7 +448,7 @@ def required_approvers_for(collaboration: Collaboration) -> list[Organisation]:
     before any agreement is signed, by every party of the collaboration."""
     from samverkan.agreements.models import Agreement
 
-    signed = (
+    signed = list(
         Organisation.objects.filter(
             agreements__collaboration=collaboration,
             agreements__status=Agreement.Status.SIGNED,
@@ -456,8 +456,8 @@ def required_approvers_for(collaboration: Collaboration) -> list[Organisation]:
         .distinct()
         .order_by("name")
     )
-    if signed.exists():
-        return list(signed)
+    if signed:
+        return signed
     return list(
         Organisation.objects.filter(collaboration_parties__collaboration=collaboration)
         .distinct()
@@ -475,8 +475,23 @@ def can_approve_for(user: User, collaboration: Collaboration, organisation: Orga
     party = CollaborationParty.objects.filter(
         collaboration=collaboration, organisation=organisation
     ).first()
-    if party is None:
-        return False
+    return party is not None and _approves_for(user, party, organisation)
+
+
+def approvable_for(
+    user: User, collaboration: Collaboration, organisations: list[Organisation]
+) -> list[Organisation]:
+    """Those of the organisations the user may approve for (as `can_approve_for`), the
+    parties read in one query."""
+    parties = {p.organisation_id: p for p in collaboration.parties.all()}
+    return [
+        organisation
+        for organisation in organisations
+        if (party := parties.get(organisation.pk)) and _approves_for(user, party, organisation)
+    ]
+
+
+def _approves_for(user: User, party: CollaborationParty, organisation: Organisation) -> bool:
     if party.approver_id is not None:
         return party.approver_id == user.pk
     if user.role == Role.COMPANY:

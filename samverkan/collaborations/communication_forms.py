@@ -92,8 +92,14 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelChoiceField, self.fields["organisation"]
-        ).queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by(
+        field = cast(forms.ModelChoiceField, self.fields["organisation"])
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations]).order_by(
             "name"
         )
+        if not self.is_bound:
+            # The page offers the organisations it has read; a posted choice is checked
+            # against the database.
+            field.choices = [
+                (o.pk, field.label_from_instance(o))
+                for o in sorted(organisations, key=lambda o: o.name)
+            ]

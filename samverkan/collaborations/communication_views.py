@@ -36,7 +36,7 @@ def _get_activity_for_user(
         "created_by"
     )
     if full:
-        queryset = queryset.prefetch_related(
+        queryset = queryset.with_required_names().prefetch_related(
             Prefetch(
                 "approvals",
                 queryset=Approval.objects.select_related("organisation", "decided_by").order_by(
@@ -57,7 +57,7 @@ def _approvable(
     """The required approvers this user may decide for."""
     if not user.has_role(*DECIDING_ROLES):
         return []
-    return [org for org in approvers if actions.can_approve_for(user, collaboration, org)]
+    return actions.approvable_for(user, collaboration, approvers)
 
 
 def _form_page(
@@ -168,6 +168,7 @@ def detail(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
             for version, group in groupby(earlier, key=lambda a: a.text_version)
         ],
         "can_manage": user.has_role(*STAFF_ROLES),
+        "terms": Infrastructure.current().terms(activity.required_names),  # type: ignore[attr-defined]
     }
     if mine:
         pending = [org for org in mine if org.pk not in current] or mine

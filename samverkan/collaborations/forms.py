@@ -1,5 +1,7 @@
 """Forms for the collaboration pages; each builds the data object its action takes."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -271,18 +273,56 @@ class ResendForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, request: PartyRequest, other: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        request: PartyRequest,
+        other: bool = False,
+        contacts: list[Contact] | None = None,
+        **kwargs: Any,
     ) -> None:
         """With `other`, only the party's other contact persons are offered: the form
-        chooses another contact, and resending to the same one is a button of its own."""
+        chooses another contact, and resending to the same one is a button of its own.
+        `contacts`, the party's reachable contact persons when already read, become the
+        choices without a query of their own."""
         super().__init__(*args, **kwargs)
-        contacts = Contact.objects.filter(
-            organisation_id=request.organisation_id, erased_at__isnull=True
+        field = self.fields["contact"]
+        field.queryset = self.reachable([request.organisation_id])  # type: ignore[attr-defined]
+        field.initial = None if other else request.contact_id
+        if self.is_bound:
+            return
+        if other:
+            field.queryset = field.queryset.exclude(pk=request.contact_id)  # type: ignore[attr-defined]
+        if contacts is not None:
+            field.choices = [  # type: ignore[attr-defined]
+                (c.pk, str(c)) for c in contacts if not (other and c.pk == request.contact_id)
+            ]
+
+    @staticmethod
+    def reachable(organisation_ids: Iterable[int]) -> "QuerySet[Contact]":
+        """The contact persons a link can be sent to: not erased, with an address."""
+        return Contact.objects.filter(
+            organisation_id__in=organisation_ids, erased_at__isnull=True
         ).exclude(email="")
-        if other and not self.is_bound:
-            contacts = contacts.exclude(pk=request.contact_id)
-        self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
-        self.fields["contact"].initial = None if other else request.contact_id
+
+
+def resend_forms(
+    requests: list[PartyRequest], *, other: bool = False
+) -> list[tuple[PartyRequest, ResendForm]]:
+    """A resend form for each waiting request, the contact persons of all of them read
+    in one query."""
+    contacts: dict[int, list[Contact]] = defaultdict(list)
+    if requests:
+        for contact in ResendForm.reachable({r.organisation_id for r in requests}):
+            contacts[contact.organisation_id].append(contact)
+    return [
+        (
+            r,
+            ResendForm(
+                request=r, prefix=f"resend{r.pk}", other=other, contacts=contacts[r.organisation_id]
+            ),
+        )
+        for r in requests
+    ]
 
 
 class AmountField(forms.DecimalField):

@@ -1,6 +1,7 @@
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,17 +15,20 @@ from samverkan.core.choices import CollaborationKind
 from samverkan.core.models import Parameter, Sourced, TimeStampedModel, VersionedModel
 from samverkan.inquiries.models import Gate
 
-from .querysets import CollaborationQuerySet, FollowUpQuerySet
+from .querysets import CollaborationQuerySet, CommunicationQuerySet, FollowUpQuerySet
 
 if TYPE_CHECKING:
     from samverkan.needs.models import Need
     from samverkan.orgs.models import Organisation
 
 
-def names_the_infrastructure(text: str) -> bool:
+def names_the_infrastructure(text: str, required: list[Any] | None = None) -> bool:
     """Whether the text names the infrastructure by one of the names the reference data
-    gives (``communication_must_name``), as a whole word, in any case."""
-    names = [str(n).strip() for n in Parameter.get("communication_must_name") or []]
+    gives (``communication_must_name``, or `required` when already read), as a whole
+    word, in any case."""
+    if required is None:
+        required = Parameter.get("communication_must_name")
+    names = [str(n).strip() for n in required or []]
     names = [n for n in names if n]
     if not names:
         return True
@@ -146,6 +150,9 @@ class Collaboration(TimeStampedModel, VersionedModel):
 
     def inherited_gates(self) -> bool:
         """Whether the accepted inquiry's assessments already passed every gate."""
+        annotated = getattr(self, "gates_met_in_inquiry", None)  # with_gates_met_in_inquiry()
+        if annotated is not None:
+            return bool(annotated)
         inquiry = self.inquiry
         if inquiry is None or inquiry.status != inquiry.Status.ACCEPTED:
             return False
@@ -160,22 +167,16 @@ class Collaboration(TimeStampedModel, VersionedModel):
         """
         if self.inherited_gates():
             return []
-        answers = {a.gate_id: a for a in self.gate_answers.all()}
-        problems = []
-        for gate in Gate.objects.all():
-            answer = answers.get(gate.pk)
-            if answer is None:
-                problems.append(
-                    gettext("Record whether the gate is met: %(gate)s") % {"gate": gate.text}
-                )
-            elif not answer.passed:
-                problems.append(gettext("The gate is not met: %(gate)s") % {"gate": gate.text})
-        return problems
+        return gate_problems(Gate.objects.all(), {a.gate_id: a for a in self.gate_answers.all()})
 
     def start_blockers(self) -> list[str]:
         """Why the collaboration cannot start now; empty when it can."""
-        problems = list(self.gate_blockers())
         roles = set(self.parties.values_list("role", flat=True))
+        return self.gate_blockers() + self.setup_blockers(roles)
+
+    def setup_blockers(self, roles: set[str]) -> list[str]:
+        """What besides the gates keeps it from starting, given its parties' roles."""
+        problems = []
         if CollaborationParty.Role.COMPANY not in roles:
             problems.append(gettext("Add at least one company as a party."))
         if CollaborationParty.Role.INFRASTRUCTURE not in roles:
@@ -208,6 +209,22 @@ class Collaboration(TimeStampedModel, VersionedModel):
             return False
         finals = [f for f in self.follow_ups.all() if f.kind == FollowUp.Kind.FINAL]
         return bool(finals) and not any(f.held_on is not None for f in finals)
+
+
+def gate_problems(
+    gates: Iterable[Gate], answers: Mapping[int, "CollaborationGateAnswer"]
+) -> list[str]:
+    """What the gates lack, given the answers recorded on a collaboration by gate id."""
+    problems = []
+    for gate in gates:
+        answer = answers.get(gate.pk)
+        if answer is None:
+            problems.append(
+                gettext("Record whether the gate is met: %(gate)s") % {"gate": gate.text}
+            )
+        elif not answer.passed:
+            problems.append(gettext("The gate is not met: %(gate)s") % {"gate": gate.text})
+    return problems
 
 
 class CollaborationGateAnswer(models.Model):
@@ -458,6 +475,7 @@ class CommunicationActivity(TimeStampedModel, VersionedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
 
+    objects = CommunicationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -475,7 +493,10 @@ class CommunicationActivity(TimeStampedModel, VersionedModel):
     def names_infrastructure(self) -> bool:
         """The strategy requires every communication to make clear that it concerns the
         infrastructure: the title or the text names it."""
-        return names_the_infrastructure(f"{self.title}\n{self.text}")
+        # Read with the activity when it comes from `with_required_names()`.
+        return names_the_infrastructure(
+            f"{self.title}\n{self.text}", getattr(self, "required_names", None)
+        )
 
     @property
     def is_approved(self) -> bool:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/gates/", views.gates, name="gates"),
+    path("<int:pk>/waiting/", views.waiting, name="waiting"),
     path(
         "<int:pk>/requests/<int:request_pk>/resend/",
         views.party_request_resend,

@@ -1,13 +1,11 @@
 """Collaboration pages: thin views over the actions in `actions.py`."""
 
 import datetime
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,9 +21,8 @@ from samverkan.core.exports import Column, export_links, export_response, reques
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
-from samverkan.needs.models import Need
 
-from . import actions, links
+from . import actions, links, page
 from .access import company_organisation_id, get_collaboration_for_user
 from .filters import CollaborationFilter, LessonFilter
 from .forms import (
@@ -41,12 +38,13 @@ from .forms import (
     ResendForm,
     StatusForm,
     apply_errors,
+    resend_forms,
 )
+from .history import history_items
 from .models import (
     Collaboration,
     CollaborationParty,
     FollowUp,
-    FollowUpAnswer,
     FundingApplication,
     PartyRequest,
     PartyRequestPurpose,
@@ -55,8 +53,6 @@ from .models import (
 ALL_ROLES = tuple(Role.values)
 NOT_COMPANY = (Role.COMMITTEE, *READ_ALL_ROLES)
 UPCOMING_DAYS = 60
-# Fields of the history that tell nothing a person needs to read.
-HISTORY_NOISE = ["version", "updated_at", "created_at"]
 
 
 def _save(form: Any, action: Any) -> Any:
@@ -170,19 +166,36 @@ LESSON_COLUMNS = [
 ]
 
 
-@role_required(*READ_ALL_ROLES)
-def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
-    """Overdue follow-ups first, then those due within the coming weeks."""
+def _follow_up_rows() -> QuerySet[FollowUp]:
     today = timezone.localdate()
-    queryset = (
+    return (
         FollowUp.objects.pending()
         .filter(due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS))
         .select_related("collaboration", "collaboration__responsible")
         .order_by("due_date", "pk")
     )
+
+
+def follow_up_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The overview as the worker writes it to a workbook (see core.exports)."""
+    return _follow_up_rows(), FOLLOW_UP_COLUMNS
+
+
+@role_required(*READ_ALL_ROLES)
+def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
+    """Overdue follow-ups first, then those due within the coming weeks."""
+    today = timezone.localdate()
+    queryset = _follow_up_rows()
     fmt = requested_format(request)
     if fmt:
-        return export_response(queryset, FOLLOW_UP_COLUMNS, fmt=fmt, filename="follow-ups")
+        return export_response(
+            queryset,
+            FOLLOW_UP_COLUMNS,
+            fmt=fmt,
+            filename="follow-ups",
+            request=request,
+            source="samverkan.collaborations.views.follow_up_export",
+        )
     counts = queryset.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)))
     page = paginate(request, queryset)
     rows = list(page)
@@ -200,23 +213,39 @@ def follow_up_overview(request: AuthedRequest) -> HttpResponseBase:
     )
 
 
-@role_required(*NOT_COMPANY)
-def lessons(request: AuthedRequest) -> HttpResponseBase:
-    """The lessons-learned library, from the follow-ups of collaborations the user may see."""
+def _lesson_rows(user: Any, data: QueryDict) -> LessonFilter:
     queryset = (
         FollowUp.objects.filter(
             held_on__isnull=False,
-            collaboration__in=Collaboration.objects.visible_to(request.user),
+            collaboration__in=Collaboration.objects.visible_to(user),
         )
         .exclude(lessons="")
         .select_related("collaboration")
         .prefetch_related("collaboration__committees")
         .order_by("-held_on", "-pk")
     )
-    filterset = LessonFilter(request.GET, queryset=queryset)
+    return LessonFilter(data, queryset=queryset)
+
+
+def lesson_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
+    """The library as the worker writes it to a workbook (see core.exports)."""
+    return _lesson_rows(user, data).qs, LESSON_COLUMNS
+
+
+@role_required(*NOT_COMPANY)
+def lessons(request: AuthedRequest) -> HttpResponseBase:
+    """The lessons-learned library, from the follow-ups of collaborations the user may see."""
+    filterset = _lesson_rows(request.user, request.GET)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, LESSON_COLUMNS, fmt=fmt, filename="lessons")
+        return export_response(
+            filterset.qs,
+            LESSON_COLUMNS,
+            fmt=fmt,
+            filename="lessons",
+            request=request,
+            source="samverkan.collaborations.views.lesson_export",
+        )
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page, "exports": export_links(request)}
     template = (
@@ -252,93 +281,46 @@ def create(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _funding_totals(applications: list[FundingApplication]) -> list[dict[str, Any]]:
-    """Applied for and granted, one row per currency: amounts in different currencies
-    are never added together. From the rows the page shows (a collaboration has few)."""
-    totals: dict[str, dict[str, Any]] = {}
-    for application in applications:
-        row = totals.setdefault(
-            application.currency,
-            {"currency": application.currency, "applied": None, "granted": None},
-        )
-        for name, amount in (
-            ("applied", application.amount_applied),
-            ("granted", application.amount_granted),
-        ):
-            if amount is not None:
-                row[name] = (row[name] or 0) + amount
-    return [totals[currency] for currency in sorted(totals)]
-
-
-def _answered_needs(user: User, collaboration: Collaboration) -> list[Any]:
-    """The committees' and centres' needs the collaboration answers that the user may see."""
-    return list(
-        Need.objects.visible_to(user)
-        .filter(collaboration_links__collaboration=collaboration)
-        .order_by("title", "pk")
-    )
-
-
 @role_required(*ALL_ROLES)
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
-    collaboration = get_collaboration_for_user(user, pk)
-    own = company_organisation_id(user)
+    collaboration = page.collaboration_for_page(user, pk)
     is_company = user.role == Role.COMPANY
     can_manage = user.has_role(*STAFF_ROLES)
-    today = timezone.localdate()
-
-    # Company users see only their own organisation's agreements and answers.
-    agreements = collaboration.agreements.order_by("-created_at", "-pk")
-    own_answers = Q()
-    if own is not None:
-        agreements = agreements.filter(parties=own)
-        own_answers = Q(organisation_id=own)
-    funding = list(
-        collaboration.funding_applications.select_related("funder")
-        .prefetch_related("applicants")
-        .order_by("-created_at", "-pk")
-    )
     context: dict[str, Any] = {
         "collaboration": collaboration,
-        "committees": collaboration.committees.all(),
-        "centres": collaboration.centres.all(),
-        "needs": _answered_needs(user, collaboration),
-        "goals": collaboration.goals.all(),
-        "parties": collaboration.parties.select_related("organisation", "approver"),
-        "funding": funding,
-        "totals": _funding_totals(funding),
-        "agreements": agreements,
-        "communications": collaboration.communications.all(),
-        "follow_ups": FollowUp.objects.filter(collaboration=collaboration).prefetch_related(
-            Prefetch(
-                "answers",
-                queryset=FollowUpAnswer.objects.filter(own_answers)
-                .select_related("organisation")
-                .order_by("organisation__name"),
-            )
-        ),
-        "today": today,
+        **page.detail_context(user, collaboration),
+        "today": timezone.localdate(),
         "is_company": is_company,
         "can_manage": can_manage,
         "show_inquiry": collaboration.inquiry_id is not None and not is_company,
+        # The register entry, reached through its reverse relation (the register app
+        # builds on this one, not the other way round).
+        "register_entry": getattr(collaboration, "register_entry", None),
     }
     if can_manage and collaboration.allowed_transitions():
         context["status_form"] = StatusForm(
             collaboration=collaboration, initial={"version": collaboration.version}
         )
-    # The register entry, reached through its reverse relation (the register app builds
-    # on this one, not the other way round).
-    context["register_entry"] = getattr(collaboration, "register_entry", None)
-    if can_manage:
-        context["waiting"] = [
-            (r, ResendForm(request=r, prefix=f"resend{r.pk}")) for r in links.waiting(collaboration)
-        ]
-        if collaboration.status == Collaboration.Status.PLANNED:
-            context["start_blockers"] = collaboration.start_blockers()
-            context["gates_inherited"] = collaboration.inherited_gates()
-        context["gate_answers"] = collaboration.gate_answers.select_related("gate", "recorded_by")
     return render(request, "collaborations/detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def waiting(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Who the collaboration still waits for, to send a link again or to another contact
+    person: a panel the collaboration's page loads after itself, or a page of its own."""
+    collaboration = get_collaboration_for_user(request.user, pk)
+    template = "collaborations/waiting.html"
+    return render(
+        request,
+        f"{template}#panel" if request.htmx else template,
+        {
+            "collaboration": collaboration,
+            "waiting": resend_forms(links.waiting(collaboration)),
+            # Back to this page after resending, when it is a page of its own.
+            "back": "" if request.htmx else request.get_full_path(),
+        },
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -482,103 +464,13 @@ def change_status(request: AuthedRequest, pk: int) -> HttpResponse:
 # History ----------------------------------------------------------------------------------
 
 
-def _labels(model: type[Model], changes: Iterable[Any]) -> dict[str, dict[Any, str]]:
-    """Readable names for the ids and codes that history records hold, per field."""
-    wanted: dict[str, set[Any]] = defaultdict(set)
-    for change in changes:
-        field = model._meta.get_field(change.field)
-        if field.many_to_many:
-            target = field.related_model._meta.model_name  # type: ignore[union-attr]
-            for value in (change.old or []) + (change.new or []):
-                wanted[change.field].add(value.get(target))
-        elif field.is_relation:
-            wanted[change.field].update({change.old, change.new})
-    labels: dict[str, dict[Any, str]] = {}
-    for name, ids in wanted.items():
-        related = model._meta.get_field(name).related_model
-        objects = related._default_manager.filter(pk__in=ids - {None})  # type: ignore[union-attr]
-        labels[name] = {obj.pk: str(getattr(obj, "name", obj)) for obj in objects}
-    return labels
-
-
-def _describe(model: type[Model], changes: list[Any]) -> list[dict[str, str]]:
-    labels = _labels(model, changes)
-    rows = []
-    for change in changes:
-        field = model._meta.get_field(change.field)
-        names = labels.get(change.field, {})
-
-        def show(value: Any, field: Any = field, names: dict[Any, str] = names) -> str:
-            if value in (None, "", []):
-                return "–"
-            if field.many_to_many:
-                target = field.related_model._meta.model_name
-                return ", ".join(names.get(v.get(target), "?") for v in value)
-            if field.is_relation:
-                return names.get(value, str(value))
-            if field.choices:
-                return str(dict(field.flatchoices).get(value, value))
-            return str(value)
-
-        rows.append(
-            {
-                "field": str(getattr(field, "verbose_name", change.field)),
-                "old": show(change.old),
-                "new": show(change.new),
-            }
-        )
-    return rows
-
-
-def _history_items(
-    records: list[Any], model: type[Model], subject: Any, excluded: list[str]
-) -> list[dict[str, Any]]:
-    """Each record with what changed since the one before it of the same object."""
-    items = []
-    previous: dict[int, Any] = {}
-    for record in records:
-        before = previous.get(record.id)
-        changes: list[Any] = []
-        if before is not None:
-            changes = record.diff_against(before, excluded_fields=excluded).changes
-        previous[record.id] = record
-        items.append(
-            {
-                "record": record,
-                "subject": subject(record),
-                "changes": _describe(model, changes),
-            }
-        )
-    return items
-
-
 @role_required(*ALL_ROLES)
 def history(request: AuthedRequest, pk: int) -> HttpResponse:
     collaboration = get_collaboration_for_user(request.user, pk)
-    excluded = list(HISTORY_NOISE)
-    if request.user.role == Role.COMPANY:
-        excluded.append("internal_notes")  # confidential, also in the history
-    own_records = list(
-        collaboration.history.select_related("history_user").order_by("history_date", "pk")
-    )
-    party_records = list(
-        CollaborationParty.history.filter(collaboration_id=collaboration.pk)
-        .select_related("history_user", "organisation")
-        .order_by("history_date", "pk")
-    )
-    items = _history_items(
-        own_records, Collaboration, lambda record: _("The collaboration"), excluded
-    ) + _history_items(
-        party_records,
-        CollaborationParty,
-        lambda record: _("Party: %(organisation)s") % {"organisation": record.organisation},
-        excluded,
-    )
-    items.sort(key=lambda item: item["record"].history_date, reverse=True)
     return render(
         request,
         "collaborations/history.html",
-        {"collaboration": collaboration, "items": items},
+        {"collaboration": collaboration, "items": history_items(request.user, collaboration)},
     )
 
 
@@ -864,9 +756,7 @@ def follow_up(request: AuthedRequest, pk: int, follow_up_pk: int) -> HttpRespons
         # Who is still to answer through a personal link, to send it again or to another
         # contact person; and the parties that have no contact person to send it to.
         waiting = links.waiting(collaboration, PartyRequestPurpose.ANSWER_FOLLOW_UP, follow_up.pk)
-        context["waiting"] = [
-            (r, ResendForm(request=r, prefix=f"resend{r.pk}", other=True)) for r in waiting
-        ]
+        context["waiting"] = resend_forms(waiting, other=True)
         asked = {r.organisation_id for r in waiting}
         answered = {a.organisation_id for a in answers_list}
         context["without_contact"] = [

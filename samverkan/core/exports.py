@@ -7,7 +7,8 @@ rows, all of them, not only the page shown.
 A CSV streams however long the list. A workbook of more than
 EXPORT_XLSX_IN_REQUEST_ROWS rows is written by the worker instead, when the list names
 its `source`: a function `(user, query) -> (rows, columns)` that rebuilds it. The person
-then follows the work on a page of its own and downloads the file from there.
+then follows the work on a page of its own and downloads the file from there. A list with
+no source, or a visitor who is not signed in, is offered the CSV instead.
 """
 
 import csv
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
@@ -146,7 +147,7 @@ def export_filename(filename: str, fmt: str) -> str:
     return f"{filename}-{timezone.localdate().isoformat()}.{fmt}"
 
 
-def _in_request_rows() -> int:
+def in_request_rows() -> int:
     return int(getattr(settings, "EXPORT_XLSX_IN_REQUEST_ROWS", XLSX_IN_REQUEST_ROWS))
 
 
@@ -166,19 +167,21 @@ def export_response(
     long the list; an Excel workbook is written row by row to a temporary file, or, for
     more rows than a request should take, by the worker (when `request` and `source` are
     given): the answer then leads to the page that follows its progress."""
-    if (
-        fmt == XLSX
-        and request is not None
-        and source
-        and isinstance(rows, QuerySet)
-        and rows.count() > _in_request_rows()
-    ):
-        query = request.GET.copy()
-        query.pop("page", None)
-        export = do_request_list_export(
-            request.user, source, query.urlencode(), filename, get_language() or "sv"
-        )
-        return redirect(export)
+    if fmt == XLSX and request is not None and isinstance(rows, QuerySet):
+        count = rows.count()
+        if count > in_request_rows():
+            if source and request.user.is_authenticated:
+                query = request.GET.copy()
+                query.pop("page", None)
+                export = do_request_list_export(
+                    request.user, source, query.urlencode(), filename, get_language() or "sv"
+                )
+                return redirect(export)
+            query = request.GET.copy()
+            query.pop("page", None)
+            query["format"] = CSV
+            context = {"count": count, "limit": in_request_rows(), "csv": query.urlencode()}
+            return render(request, "core/export_too_long.html", context)
     response: HttpResponseBase
     if fmt == CSV:
         response = StreamingHttpResponse(_csv_lines(rows, columns), content_type=CONTENT_TYPES[fmt])

@@ -235,11 +235,13 @@ class Infrastructure(models.Model):
         """The prefix of inquiry references; the setting, when set, overrides the pack."""
         return settings.INQUIRY_REFERENCE_PREFIX or self.reference_prefix
 
-    def terms(self) -> list[str]:
+    def terms(self, stored: list[Any] | None = None) -> list[str]:
         """The words a communication must contain to name the infrastructure (the pack's
-        `rules: communication: must_name`), else its names."""
-        row = Parameter.objects.filter(key="communication_must_name").first()
-        words = [str(t) for t in (row.value if row else []) if str(t).strip()]
+        `rules: communication: must_name`, or `stored` when already read), else its names."""
+        if stored is None:
+            row = Parameter.objects.filter(key="communication_must_name").first()
+            stored = row.value if row else []
+        words = [str(t) for t in stored or [] if str(t).strip()]
         return words or [w for w in (self.short_name, self.name_sv, self.name_en) if w]
 
     def is_named_in(self, *texts: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django_tasks import TaskResultStatus
 
 
 def enqueue_on_commit(task_path: str, *args: Any) -> None:
@@ -18,3 +19,24 @@ def enqueue_on_commit(task_path: str, *args: Any) -> None:
         import_string(task_path).enqueue(*args)
 
     transaction.on_commit(enqueue)
+
+
+def enqueue_once(task_path: str, *args: Any) -> bool:
+    """Enqueue the task at `task_path` with `args` now, unless a run of it with the same
+    arguments is already waiting; True when one was added. Call it outside a transaction
+    (or from an on-commit callback). A run already under way does not count: it may have
+    read the data before the change that asks for another."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    task = import_string(task_path)
+    if isinstance(task.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(
+            task_path=task.module_path,
+            status=TaskResultStatus.READY,
+            args_kwargs__args=list(args),
+        )
+        if waiting.exists():
+            return False
+    task.enqueue(*args)
+    return True

@@ -9,8 +9,9 @@ from . import cache
 
 def record_changed(sender: Any, **kwargs: Any) -> None:
     meta = getattr(sender, "_meta", None)
-    # The pack's expected effects group the figures; the annual reports are not counted.
-    if meta is not None and (meta.app_label in cache.APPS or meta.model_name == "expectedeffect"):
+    # The pack's expected effects group the figures and a parameter sets the answer
+    # target; the annual reports are not counted.
+    if meta is not None and (meta.app_label in cache.APPS or meta.model_name in cache.MODELS):
         cache.changed()
 
 

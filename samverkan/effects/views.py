@@ -70,13 +70,16 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     for name in ["date_from", "date_to", "committee", "centre", "kind", "interval"]:
         if form.is_valid() and form.data.get(name):
             query[name] = form.data[name]
-    groups = effects_cache.indicators(scope, interval)
+    figures = effects_cache.figures_for(scope, interval)
+    groups = figures.groups
     context = {
         "form": form,
         "scope": scope,
         "scope_lines": scope_lines(scope),
         "interval": interval,
         "groups": groups,
+        # Older figures, shown while the worker computes them again.
+        "figures_from": figures.computed_at if figures.stale else None,
         "overview": overview.cards(groups),
         "presets": _preset_links(request, scope),
         "query": query.urlencode(),

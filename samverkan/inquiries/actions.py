@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Exists, OuterRef, Value, prefetch_related_objects
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import STAFF_ROLES, Role, User
 from samverkan.core.email import queue_email
-from samverkan.core.models import Infrastructure
+from samverkan.core.models import Infrastructure, ReminderLog
+from samverkan.core.queue import enqueue_on_commit
 from samverkan.notifications.actions import notify
 from samverkan.notifications.models import Event
 from samverkan.orgs.models import Committee, Contact, Organisation
@@ -35,7 +37,6 @@ from .models import (
     StatusChange,
     priority_from_scores,
 )
-from .tasks import suggest_committees_for_inquiry
 
 if TYPE_CHECKING:
     from samverkan.needs.models import Need
@@ -114,34 +115,48 @@ def next_reference(year: int | None = None) -> str:
     """The next reference of the year, like REF-2026-00042; call inside a transaction."""
     prefix = Infrastructure.current().prefix
     year = year or timezone.localdate().year
-    counters = ReferenceCounter.objects.filter(prefix=prefix, year=year)
-    # The update locks the year's row until the transaction ends, so no two inquiries
-    # read the same number; the first inquiry of a year creates the row.
-    if not counters.update(value=F("value") + 1):
-        ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-        counters.update(value=F("value") + 1)
-    value = counters.values_list("value", flat=True).get()
+    table, p, y, v = (
+        connection.ops.quote_name(name)
+        for name in [ReferenceCounter._meta.db_table, "prefix", "year", "value"]
+    )
+    # One statement creates the year's row or counts it up, and locks it until the
+    # transaction ends, so no two inquiries read the same number.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({p}, {y}, {v}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({p}, {y}) DO UPDATE SET {v} = {table}.{v} + 1 RETURNING {v}",
+            [prefix, year],
+        )
+        (value,) = cursor.fetchone()
     return f"{prefix}-{year}-{value:05d}"
 
 
-def _organisation_for(data: IntakeData) -> Organisation:
+def _organisation_for(data: IntakeData) -> tuple[Organisation, bool]:
+    """The sender's organisation, and whether it is new."""
     # Public input never renames an organisation we already know.
     if data.organisation_number:
-        org, _created = Organisation.objects.get_or_create(
+        return Organisation.objects.get_or_create(
             organisation_number=data.organisation_number,
             defaults={"name": data.organisation_name, "country": "SE"},
         )
-        return org
-    org, _created = Organisation.objects.get_or_create(
+    return Organisation.objects.get_or_create(
         country=data.country,
         foreign_identifier=data.foreign_identifier,
         defaults={"name": data.organisation_name},
     )
-    return org
 
 
-def _enqueue_suggestions(inquiry_id: int) -> None:
-    transaction.on_commit(lambda: suggest_committees_for_inquiry.enqueue(inquiry_id))
+def _contact_for(data: IntakeData, organisation: Organisation, *, new: bool) -> Contact:
+    email = data.contact_email.lower()
+    if new:
+        # Nobody else can see an organisation this transaction created: nothing to look up.
+        return Contact.objects.create(
+            organisation=organisation, email=email, name=data.contact_name
+        )
+    contact, _created = Contact.objects.get_or_create(
+        organisation=organisation, email=email, defaults={"name": data.contact_name}
+    )
+    return contact
 
 
 def do_submit_inquiry(
@@ -156,18 +171,12 @@ def do_submit_inquiry(
     `submitted_at` is for inquiries that arrived earlier by other means (the demo story): the
     reference carries the year it was sent, as it would have had then.
     """
-    if idempotency_key:
-        existing = Inquiry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
+    # A repeated key is rare (a double click, a client's retry): the unique key refuses it
+    # below, which costs the first-time sender no look-up.
     try:
         with transaction.atomic():
-            organisation = _organisation_for(data)
-            contact, _created = Contact.objects.get_or_create(
-                organisation=organisation,
-                email=data.contact_email.lower(),
-                defaults={"name": data.contact_name},
-            )
+            organisation, new = _organisation_for(data)
+            contact = _contact_for(data, organisation, new=new)
             when = submitted_at or timezone.now()
             inquiry = Inquiry.objects.create(
                 reference=next_reference(timezone.localtime(when).year),
@@ -203,23 +212,69 @@ def do_submit_inquiry(
                 link(inquiry=inquiry, committee=committee) for committee in committees
             )
             StatusChange.objects.create(inquiry=inquiry, to_status=Status.RECEIVED)
-            _enqueue_suggestions(inquiry.pk)
+            # The sender's acknowledgement is stored with the inquiry; matching and telling
+            # the coordinators wait for the worker, so the sender does not wait for them.
             _email_sender(inquiry, "inquiries/email/acknowledgement.txt")
-            notify(
-                User.objects.filter(role__in=STAFF_ROLES),
-                Event.NEW_INQUIRY,
-                _("New inquiry %(reference)s: %(title)s")
-                % {"reference": inquiry.reference, "title": inquiry.title},
-                inquiry.get_absolute_url(),
-            )
+            for task in ["suggest_committees_for_inquiry", "announce_new_inquiry"]:
+                enqueue_on_commit(f"samverkan.inquiries.tasks.{task}", inquiry.pk)
     except IntegrityError:
-        # A concurrent repeat of the same submission won the race: answer with its inquiry.
+        # A repeat of the same submission, or a concurrent one that won the race: answer
+        # with the inquiry stored first.
         if idempotency_key:
             existing = Inquiry.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing, False
         raise
     return inquiry, True
+
+
+def announce_key(inquiry: Inquiry) -> str:
+    return f"new-inquiry:{inquiry.pk}"
+
+
+@transaction.atomic
+def do_announce_new_inquiry(inquiry: Inquiry) -> int:
+    """Tell the coordinators that the inquiry arrived, once however often the worker runs
+    this; how many were told (0 when they already were)."""
+    try:
+        with transaction.atomic():
+            # The log row commits with the notifications: a failure leaves neither, and a
+            # second run (or a concurrent one, which waits for the first) finds it.
+            ReminderLog.objects.create(key=announce_key(inquiry))
+    except IntegrityError:
+        return 0
+    # The coordinators read it in the platform's language, not the sender's.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("New inquiry %(reference)s: %(title)s") % {
+            "reference": inquiry.reference,
+            "title": inquiry.title,
+        }
+    return len(
+        notify(
+            User.objects.filter(role__in=STAFF_ROLES),
+            Event.NEW_INQUIRY,
+            title,
+            inquiry.get_absolute_url(),
+        )
+    )
+
+
+# An announcement whose task was lost (the database gone between the intake's commit and
+# the queueing) is made by the periodic sweep: inquiries this old and not yet announced.
+ANNOUNCE_GRACE = datetime.timedelta(minutes=10)
+ANNOUNCE_LOOKBACK = datetime.timedelta(days=7)
+
+
+def announce_missed_inquiries() -> int:
+    """Announce the recent inquiries whose announcement never ran; how many."""
+    now = timezone.now()
+    announced = ReminderLog.objects.filter(
+        key=Concat(Value("new-inquiry:"), Cast(OuterRef("pk"), CharField()))
+    )
+    missed = Inquiry.objects.filter(
+        created_at__gte=now - ANNOUNCE_LOOKBACK, created_at__lt=now - ANNOUNCE_GRACE
+    ).exclude(Exists(announced))
+    return sum(1 for inquiry in missed if do_announce_new_inquiry(inquiry))
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,9 @@ from .models import (
     DETAIL_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     Assessment,
+    CriterionScore,
     Gate,
+    GateAnswer,
     Inquiry,
     PriorityCriterion,
 )
@@ -203,6 +206,15 @@ class RouteForm(VersionedForm):
         required=False,
     )
 
+    def __init__(
+        self, *args: Any, committees: list[Committee] | None = None, **kwargs: Any
+    ) -> None:
+        """`committees`: every committee, already read by the page, to offer without
+        reading them again (a submitted form is still checked against the table)."""
+        super().__init__(*args, **kwargs)
+        if committees is not None:
+            self.fields["committees"].widget.choices = [(c.slug, c.name) for c in committees]
+
 
 class DecisionForm(VersionedForm):
     decision = forms.ChoiceField(
@@ -218,12 +230,15 @@ class DecisionForm(VersionedForm):
     )
 
 
-def score_meanings() -> dict[int, str]:
-    """What each score level means, from the reference data, in the reader's language."""
+def score_meanings(levels: Any = None) -> dict[int, str]:
+    """What each score level means, from the reference data (or `levels`, its value
+    already read), in the reader's language."""
     language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    if levels is None:
+        levels = Parameter.get("score_levels")
     return {
         int(level["score"]): str(level.get(language) or level.get("sv") or "")
-        for level in Parameter.get("score_levels") or []
+        for level in levels or []
     }
 
 
@@ -251,10 +266,36 @@ class AssessmentForm(forms.Form):
         error_messages={"required": _("Give the committee's recommendation.")},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, assessment: Assessment | None = None, **kwargs: Any) -> None:
+        """`assessment`: the committee's earlier assessment, shown to be revised. Its answers
+        come with the gates, criteria and goals they belong to: one query for each."""
         super().__init__(*args, **kwargs)
-        self.gates = list(Gate.objects.all())
-        self.criteria = list(PriorityCriterion.objects.all())
+        gates = Gate.objects.all()
+        criteria = PriorityCriterion.objects.all()
+        goals = Goal.objects.all()
+        if assessment is not None:
+            answers = GateAnswer.objects.filter(assessment=assessment, gate=OuterRef("pk"))
+            gates = gates.annotate(
+                answer_passed=Subquery(answers.order_by().values("passed")[:1]),
+                answer_comment=Subquery(answers.order_by().values("comment")[:1]),
+            )
+            scores = CriterionScore.objects.filter(assessment=assessment, criterion=OuterRef("pk"))
+            criteria = criteria.annotate(
+                answer_score=Subquery(scores.order_by().values("score")[:1])
+            )
+            chosen = Assessment.goals.through.objects.filter(
+                assessment=assessment, goal=OuterRef("pk")
+            )
+            goals = goals.annotate(chosen=Exists(chosen))
+        self.gates = list(gates)
+        self.criteria = list(criteria)
+        goal_list = list(goals)
+        # Offered from the list just read; a submitted choice is still checked in the table.
+        self.fields["goals"].widget.choices = [(g.pk, str(g)) for g in goal_list]
+        # Whether the score scale (the meanings beside the scores) is still an assumption.
+        self.scale = Parameter.objects.filter(key="score_levels").first()
+        if assessment is not None and not self.is_bound:
+            self.initial = {**self._initial_from(assessment, goal_list), **self.initial}
         for gate in self.gates:
             self.fields[f"gate_{gate.pk}"] = forms.TypedChoiceField(
                 label=gate.text,
@@ -268,7 +309,9 @@ class AssessmentForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        meanings = score_meanings()
+        meanings = score_meanings(
+            self.scale.value if self.scale else Parameter.DEFAULTS["score_levels"]
+        )
         for criterion in self.criteria:
             self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
                 label=criterion.text,
@@ -281,6 +324,25 @@ class AssessmentForm(forms.Form):
                 help_text=_("Weight %(weight)s") % {"weight": criterion.weight_display},
                 error_messages={"required": _("Give a score.")},
             )
+
+    def _initial_from(self, assessment: Assessment, goals: list[Goal]) -> dict[str, Any]:
+        """The earlier assessment's answers, read from what __init__ annotated."""
+        initial: dict[str, Any] = {
+            "version": assessment.version,
+            "comment": assessment.comment,
+            "recommendation": assessment.recommendation,
+            "goals": [g.pk for g in goals if getattr(g, "chosen", False)],
+        }
+        for gate in self.gates:
+            passed = getattr(gate, "answer_passed", None)
+            if passed is not None:
+                initial[f"gate_{gate.pk}"] = "yes" if passed else "no"
+                initial[f"gate_{gate.pk}_comment"] = getattr(gate, "answer_comment", "")
+        for criterion in self.criteria:
+            score = getattr(criterion, "answer_score", None)
+            if score is not None:
+                initial[f"score_{criterion.pk}"] = score
+        return initial
 
     def gate_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"gate_{g.pk}"], self[f"gate_{g.pk}_comment"]) for g in self.gates]

@@ -115,20 +115,26 @@ def store_committee_suggestions(inquiry: Inquiry) -> list[dict[str, Any]]:
     return stored
 
 
-def committee_suggestions(inquiry: Inquiry) -> list[Match]:
+def committee_suggestions(
+    inquiry: Inquiry, committees: Iterable[Committee] | None = None
+) -> list[Match]:
     """The inquiry's suggested committees, best first, each Match.key a Committee.
 
     Read from what intake stored; an inquiry from before that (or whose worker has not
-    run yet) is matched now, once.
+    run yet) is matched now, once. A page that has every committee at hand passes them
+    in `committees` instead of having them read again.
     """
     stored = inquiry.suggested_committees
     if stored is None:
         stored = store_committee_suggestions(inquiry)
-    committees = Committee.objects.in_bulk([s["committee"] for s in stored], field_name="slug")
+    if committees is None:
+        by_slug = Committee.objects.in_bulk([s["committee"] for s in stored], field_name="slug")
+    else:
+        by_slug = {c.slug: c for c in committees}
     return [
-        Match(committees[s["committee"]], s["score"], s["terms"], s.get("tags", []))
+        Match(by_slug[s["committee"]], s["score"], s["terms"], s.get("tags", []))
         for s in stored
-        if s["committee"] in committees
+        if s["committee"] in by_slug
     ]
 
 

@@ -18,7 +18,7 @@ from samverkan.core import ratelimit
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
-from samverkan.core.models import Parameter, StaleRecordError
+from samverkan.core.models import StaleRecordError
 from samverkan.core.pagination import paginate
 from samverkan.core.ratelimit import client_address
 from samverkan.lib.text import Match
@@ -36,7 +36,7 @@ from .forms import (
     SenderReplyForm,
 )
 from .matching import committee_suggestions
-from .models import Assessment, Inquiry, PriorityCriterion, Routing
+from .models import Assessment, CriterionScore, GateAnswer, Inquiry, PriorityCriterion, Routing
 
 ALL_ROLES = tuple(Role.values)
 
@@ -60,7 +60,11 @@ def _get_inquiry_for_user(request: HttpRequest, pk: int, *, full: bool = False) 
             Prefetch(
                 "assessments",
                 queryset=Assessment.objects.select_related("committee", "assessed_by")
-                .prefetch_related("gate_answers__gate", "scores__criterion", "goals")
+                .prefetch_related(
+                    Prefetch("gate_answers", GateAnswer.objects.select_related("gate")),
+                    Prefetch("scores", CriterionScore.objects.select_related("criterion")),
+                    "goals",
+                )
                 .order_by("pk"),
             ),
         )
@@ -117,10 +121,13 @@ def _inquiry_rows(user: Any, data: QueryDict) -> InquiryFilter:
     )
     # Coordinators work the open queue; everyone else first sees all they may see. Newest
     # first, said in the order field so it can be changed.
-    default = {"sort": "newest"}
-    if user.is_coordinator:
-        default["state"] = "open"
-    return InquiryFilter(data or default, queryset=queryset)
+    # The defaults hold until a filter is chosen, on every page of the list.
+    if not set(data) & set(InquiryFilter.base_filters):
+        data = data.copy()
+        data["sort"] = "newest"
+        if user.is_coordinator:
+            data["state"] = "open"
+    return InquiryFilter(data, queryset=queryset)
 
 
 def inquiry_export(user: Any, data: QueryDict) -> tuple[QuerySet, list[Column]]:
@@ -172,16 +179,21 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "can_manage": user.has_role(*STAFF_ROLES),
         "is_company": user.role == Role.COMPANY,
     }
-    if user.has_role(*STAFF_ROLES):
+    # The triage and decision forms are for open inquiries only, as the page shows them.
+    if user.has_role(*STAFF_ROLES) and inquiry.is_open:
         context["blockers"] = actions.acceptance_blockers(inquiry)
-        suggestions = committee_suggestions(inquiry)
+        # Read once for both the suggestions and the routing form's choices.
+        committees = list(Committee.objects.all())
+        suggestions = committee_suggestions(inquiry, committees)
         context["suggestions"] = [(match, _fit(match.score, suggestions)) for match in suggestions]
         routed_ids = {r.committee_id for r in routings}
         suggested = [s.key for s in suggestions if s.key.pk not in routed_ids][:1]
         initial = {"version": inquiry.version}
         context["assign_form"] = AssignForm(initial=initial)
         context["info_form"] = RequestInformationForm(initial=initial)
-        context["route_form"] = RouteForm(initial={**initial, "committees": suggested})
+        context["route_form"] = RouteForm(
+            initial={**initial, "committees": suggested}, committees=committees
+        )
         context["decision_form"] = DecisionForm(initial=initial)
     if user.role == Role.COMPANY and inquiry.is_open:
         context["reply_form"] = SenderReplyForm()
@@ -304,18 +316,27 @@ def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(inquiry)
 
 
+def _get_routing_for_user(request: AuthedRequest, pk: int, committee: str) -> Routing:
+    """The inquiry's routing to a committee whose assessment this user may write, with
+    both read in one query; 404 for anything else."""
+    user = request.user
+    routing = get_object_or_404(
+        Routing.objects.select_related("inquiry", "committee").filter(
+            inquiry__in=Inquiry.objects.visible_to(user)
+        ),
+        inquiry_id=pk,
+        committee__slug=committee,
+    )
+    if not user.has_role(*STAFF_ROLES) and routing.committee_id not in user.committee_ids():
+        raise Http404
+    return routing
+
+
 @role_required(Role.COMMITTEE, *STAFF_ROLES)
 def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
-    inquiry = _get_inquiry_for_user(request, pk)
-    user = request.user
-    committee_obj = get_object_or_404(Committee, slug=committee, routings__inquiry=inquiry)
-    if not user.has_role(*STAFF_ROLES) and committee_obj.pk not in user.committee_ids():
-        raise Http404
-    existing = (
-        Assessment.objects.filter(inquiry=inquiry, committee=committee_obj)
-        .prefetch_related("gate_answers", "scores", "goals")
-        .first()
-    )
+    routing = _get_routing_for_user(request, pk, committee)
+    inquiry, committee_obj = routing.inquiry, routing.committee
+    existing = Assessment.objects.filter(inquiry=inquiry, committee=committee_obj).first()
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
@@ -323,7 +344,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
                 actions.do_save_assessment(
                     inquiry,
                     committee_obj,
-                    user,
+                    request.user,
                     form.assessment_input(),
                     expected_version=form.cleaned_data.get("version"),
                 )
@@ -336,22 +357,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
                 messages.success(request, _("The assessment is saved."))
                 return redirect(inquiry)
     else:
-        initial: dict[str, object] = {}
-        if existing:
-            initial = {
-                "version": existing.version,
-                "comment": existing.comment,
-                "recommendation": existing.recommendation,
-                "goals": list(existing.goals.all()),
-            }
-            for answer in existing.gate_answers.all():
-                initial[f"gate_{answer.gate_id}"] = "yes" if answer.passed else "no"
-                initial[f"gate_{answer.gate_id}_comment"] = answer.comment
-            for score in existing.scores.all():
-                initial[f"score_{score.criterion_id}"] = score.score
-        form = AssessmentForm(initial=initial)
-    # Whether the score scale (the meanings beside the scores) is still an assumption.
-    scale = Parameter.objects.filter(key="score_levels").first()
+        form = AssessmentForm(assessment=existing)
     return render(
         request,
         "inquiries/assess.html",
@@ -363,7 +369,7 @@ def assess(request: AuthedRequest, pk: int, committee: str) -> HttpResponse:
             "formula": PriorityCriterion.formula(form.criteria),
             "assumptions": [
                 fact
-                for fact in [*form.gates, *form.criteria, *([scale] if scale else [])]
+                for fact in [*form.gates, *form.criteria, *([form.scale] if form.scale else [])]
                 if fact.awaits_confirmation
             ],
         },

@@ -146,7 +146,9 @@ def need_list(request: HtmxRequest) -> HttpResponseBase:
     filterset = NeedFilter(request.GET, queryset=queryset)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, NEED_COLUMNS, fmt=fmt, filename="needs")
+        return export_response(
+            filterset.qs, NEED_COLUMNS, fmt=fmt, filename="needs", request=request
+        )
     context = {
         "filter": filterset,
         "page": paginate(request, filterset.qs),

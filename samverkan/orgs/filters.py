@@ -3,17 +3,30 @@
 from typing import Any
 
 import django_filters
+from django.core.cache import caches
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .models import AssociationMembership, Committee, Event, Organisation
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
+# The countries change seldom and reading them scans every organisation: each process
+# keeps the list a few minutes, so a new country reaches the filter that much later.
+COUNTRIES_TIMEOUT = 5 * 60
+
+
 def _countries(request: Any = None) -> list[tuple[str, str]]:
-    codes = Organisation.objects.order_by("country").values_list("country", flat=True).distinct()
-    return [(code, code) for code in codes if code]
+    def read() -> list[str]:
+        return list(
+            Organisation.objects.order_by("country").values_list("country", flat=True).distinct()
+        )
+
+    codes = caches["local"].get_or_set("orgs:countries", read, COUNTRIES_TIMEOUT) or []
+    named = [(code, str(countries.name(code) or code)) for code in codes if code]
+    return sorted(named, key=lambda choice: choice[1])
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):

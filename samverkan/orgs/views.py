@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import (
+    CharField,
     Count,
+    DateTimeField,
     Exists,
     F,
     OuterRef,
@@ -19,6 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from samverkan.accounts.models import STAFF_ROLES
+from samverkan.accounts.models import STAFF_ROLES, User
 from samverkan.core.decorators import public, role_required
 from samverkan.core.exports import Column, export_links, export_response, requested_format
 from samverkan.core.http import AuthedRequest
@@ -49,6 +52,7 @@ from .forms import (
     StaffParticipantForm,
     apply_errors,
 )
+from .latest import latest_records
 from .models import (
     AssociationMembership,
     Committee,
@@ -82,7 +86,9 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
     committee = get_object_or_404(Committee, slug=slug)
     # Published and met needs, each with its state (open, being addressed or met).
     needs = committee.needs.public().with_state().order_by("-published_at", "-pk")
-    return render(request, "orgs/committee.html", {"committee": committee, "needs": needs})
+    return render(
+        request, "orgs/committee.html", {"committee": committee, "page": paginate(request, needs)}
+    )
 
 
 # Helpers -----------------------------------------------------------------------------------
@@ -212,20 +218,31 @@ def _latest(queryset: QuerySet, n: int = LATEST_SHOWN) -> tuple[list[Any], bool]
     return rows[:n], len(rows) > n
 
 
-def _memberships(organisation: Organisation) -> tuple[list[AssociationMembership], list[Any]]:
-    """The organisation's memberships and every association it could join, in one query."""
+def _memberships(
+    organisation: Organisation,
+) -> tuple[list[AssociationMembership], list[Any], list[AssociationMembership]]:
+    """The organisation's memberships, every association it could join and, for an
+    association, its members, in one query."""
     mine = AssociationMembership.objects.filter(
         organisation=organisation, association=OuterRef("pk")
     )
-    associations: list[Any] = list(
-        Organisation.objects.filter(kind=Organisation.Kind.ASSOCIATION)
-        .exclude(pk=organisation.pk)
-        .annotate(
-            membership_id=Subquery(mine.values("pk")[:1]),
-            since=Subquery(mine.values("since")[:1]),
-        )
-        .order_by("name", "pk")
+    is_association = organisation.kind == Organisation.Kind.ASSOCIATION
+    member = AssociationMembership.objects.filter(association=organisation)
+    annotated = Organisation.objects.order_by().annotate(
+        membership_id=Subquery(mine.values("pk")[:1]),
+        since=Subquery(mine.values("since")[:1]),
+        is_member=Exists(member.filter(organisation=OuterRef("pk")))
+        if is_association
+        else Value(False),
     )
+    wanted = annotated.filter(kind=Organisation.Kind.ASSOCIATION).exclude(pk=organisation.pk)
+    if is_association:
+        # Two parts rather than one OR, so each reads its own index.
+        wanted = wanted.union(annotated.filter(pk__in=member.values("organisation_id")))
+    rows: list[Any] = list(wanted.order_by("name", "pk"))
+    associations = [
+        a for a in rows if a.kind == Organisation.Kind.ASSOCIATION and a.pk != organisation.pk
+    ]
     memberships = [
         AssociationMembership(
             pk=a.membership_id, organisation=organisation, association=a, since=a.since
@@ -233,15 +250,61 @@ def _memberships(organisation: Organisation) -> tuple[list[AssociationMembership
         for a in associations
         if a.membership_id is not None
     ]
-    return memberships, [a for a in associations if a.membership_id is None]
+    members = [
+        AssociationMembership(organisation=o, association=organisation) for o in rows if o.is_member
+    ]
+    return memberships, [a for a in associations if a.membership_id is None], members
+
+
+def _with_people(interactions: list[Interaction]) -> None:
+    """Give each interaction its participants, theirs (`their_people`) and ours
+    (`our_people`), from one query over both lists."""
+    if not interactions:
+        return
+    ids = [i.pk for i in interactions]
+    text: CharField[str, str] = CharField()
+    columns = ("interaction_id", "side", "person", "name", "first", "last", "erased")
+    theirs = (
+        Interaction.contacts.through.objects.filter(interaction_id__in=ids)
+        .annotate(
+            side=Value("theirs", output_field=text),
+            person=F("contact_id"),
+            name=F("contact__name"),
+            first=Value("", output_field=text),
+            last=Value("", output_field=text),
+            erased=F("contact__erased_at"),
+        )
+        .values_list(*columns)
+    )
+    ours = (
+        Interaction.participants.through.objects.filter(interaction_id__in=ids)
+        .annotate(
+            side=Value("ours", output_field=text),
+            person=F("user_id"),
+            name=F("user__username"),
+            first=F("user__first_name"),
+            last=F("user__last_name"),
+            erased=Cast(Value(None), output_field=DateTimeField()),
+        )
+        .values_list(*columns)
+    )
+    people: dict[int, dict[str, list[Any]]] = {i: {"theirs": [], "ours": []} for i in ids}
+    for interaction_id, side, person, name, first, last, erased in theirs.union(ours, all=True):
+        if side == "theirs":
+            people[interaction_id][side].append(Contact(pk=person, name=name, erased_at=erased))
+        else:
+            people[interaction_id][side].append(
+                User(pk=person, username=name, first_name=first, last_name=last)
+            )
+    for interaction in interactions:
+        found = people[interaction.pk]
+        # Their people by name, as the contacts list; ours as the page always showed them.
+        interaction.their_people = sorted(found["theirs"], key=lambda c: (c.name, c.pk))  # type: ignore[attr-defined]
+        interaction.our_people = sorted(found["ours"], key=lambda u: u.pk)  # type: ignore[attr-defined]
 
 
 @role_required(*READ)
 def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    from samverkan.agreements.models import Agreement
-    from samverkan.collaborations.models import Collaboration, CollaborationParty
-    from samverkan.inquiries.models import Inquiry
-
     # The number of interactions comes with the organisation, for their pagination.
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user).annotate(
@@ -256,59 +319,29 @@ def organisation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     user = request.user
-    collaborations = Collaboration.objects.visible_to(user)
-    party_role = CollaborationParty.objects.filter(
-        collaboration=OuterRef("pk"), organisation=organisation
-    )
-    interactions = organisation.interactions.select_related("created_by", "event").prefetch_related(
-        Prefetch("contacts", queryset=Contact.objects.order_by("name")), "participants"
-    )
-    inquiries, more_inquiries = _latest(
-        Inquiry.objects.visible_to(user)
-        .filter(organisation=organisation)
-        .order_by("-created_at", "-pk")
-    )
-    related, more_collaborations = _latest(
-        collaborations.filter(Exists(party_role))
-        .annotate(party_role=party_role.values("role")[:1])
-        .order_by("-created_at", "-pk")
-    )
-    agreements, more_agreements = _latest(
-        Agreement.objects.filter(parties=organisation, collaboration__in=collaborations)
-        .select_related("collaboration")
-        .order_by("-created_at", "-pk")
-    )
-    events, more_events = _latest(
-        Event.objects.filter(
-            Exists(EventParticipant.objects.filter(event=OuterRef("pk"), organisation=organisation))
-        ).order_by("-date", "-pk")
-    )
+    latest = latest_records(organisation, user, LATEST_SHOWN)
     contacts, more_contacts = _latest(organisation.contacts.order_by("name", "pk"), CONTACTS_SHOWN)
-    memberships, associations = _memberships(organisation)
+    memberships, associations, members = _memberships(organisation)
+    interactions = paginate(
+        request,
+        organisation.interactions.select_related("created_by", "event"),
+        count=organisation.interaction_count or 0,
+    )
+    _with_people(list(interactions))
     context: dict[str, Any] = {
         "organisation": organisation,
         "contacts": contacts,
         "memberships": memberships,
-        "members": list(
-            organisation.members.select_related("organisation").order_by("organisation__name")
-        )
-        if organisation.kind == Organisation.Kind.ASSOCIATION
-        else [],
-        "inquiries": inquiries,
+        "members": members,
+        "inquiries": latest["inquiries"].rows,
         "relationship": relationship_over_time(organisation, user),
-        "collaborations": related,
-        "agreements": agreements,
-        "events": events,
-        "more": {
-            "contacts": more_contacts,
-            "inquiries": more_inquiries,
-            "collaborations": more_collaborations,
-            "agreements": more_agreements,
-            "events": more_events,
-        },
+        "collaborations": latest["collaborations"].rows,
+        "agreements": latest["agreements"].rows,
+        "events": latest["events"].rows,
+        "more": {"contacts": more_contacts} | {s: latest[s].more for s in latest},
         "shown": LATEST_SHOWN,
         "contacts_shown": CONTACTS_SHOWN,
-        "interactions": paginate(request, interactions, count=organisation.interaction_count or 0),
+        "interactions": interactions,
         "can_write": user.has_role(*WRITE),
     }
     if context["can_write"]:
@@ -504,14 +537,15 @@ def merge(request: AuthedRequest, pk: int) -> HttpResponse:
     candidates = []
     if query and other is None:
         candidates = list(Organisation.objects.search(query).exclude(pk=organisation.pk)[:20])
+    refers = actions.merge_previews([organisation, other]) if other else [[], []]
     context = {
         "organisation": organisation,
         "other": other,
         "form": form,
         "query": query,
         "candidates": candidates,
-        "this_refers": actions.merge_preview(organisation) if other else [],
-        "other_refers": actions.merge_preview(other) if other else [],
+        "this_refers": refers[0],
+        "other_refers": refers[1],
     }
     return render(request, "orgs/merge.html", context)
 
@@ -584,7 +618,9 @@ def event_list(request: AuthedRequest) -> HttpResponseBase:
     filterset = EventFilter(request.GET, queryset=queryset)
     fmt = requested_format(request)
     if fmt:
-        return export_response(filterset.qs, EVENT_COLUMNS, fmt=fmt, filename="events")
+        return export_response(
+            filterset.qs, EVENT_COLUMNS, fmt=fmt, filename="events", request=request
+        )
     context = {
         "filter": filterset,
         "page": paginate(request, filterset.qs),

@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from samverkan.core.models import WorkerFile
+
 from .querysets import RegisterEntryQuerySet
 
 
@@ -164,3 +166,20 @@ class RegisterConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collaboration_id}: {self.organisation_id}"
+
+
+class RegisterWorkbook(WorkerFile):
+    """The whole register as an Excel workbook, written by the worker and served to every
+    visitor until the register changes (its generation, see register.cache)."""
+
+    generation = models.BigIntegerField(_("register generation"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to="register/workbooks/", blank=True)
+
+    class Meta:
+        verbose_name = _("register workbook")
+        verbose_name_plural = _("register workbooks")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.generation} ({self.get_status_display()})"

@@ -7,9 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,51 +26,17 @@ from samverkan.collaborations.access import get_collaboration_for_user
 from samverkan.collaborations.links import request_for_token
 from samverkan.collaborations.models import PartyRequestPurpose
 from samverkan.core.decorators import public, role_required
-from samverkan.core.exports import Column, export_response
+from samverkan.core.exports import export_filename, export_response, in_request_rows
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import Infrastructure
 from samverkan.core.pagination import paginate
 from samverkan.lib.spreadsheets import SafeDictWriter
-from samverkan.orgs.models import Committee
 
-from . import actions
+from . import actions, exporting
 from . import cache as register_cache
 from .filters import RegisterFilter, companies_named
 from .forms import CorrectionForm, PartyCorrectionForm, WithdrawForm, WithheldFieldsForm
 from .models import RegisterEntry
-
-EXPORT_COLUMNS = [
-    "id",
-    "title",
-    "summary",
-    "kind",
-    "status",
-    "start_date",
-    "end_date",
-    "infrastructure_parties",
-    "companies",
-    "committees",
-    "centres",
-    "goals",
-    "funding_applied",
-    "funding_granted",
-    "published_at",
-    "changed_at",
-    "url",
-    # Added last, so that readers of the earlier columns by position are not misled.
-    "state",
-    "withdrawn_at",
-    "withdrawal_reason",
-]
-
-
-def published_entries() -> QuerySet[RegisterEntry]:
-    """The published entries and the stubs of the withdrawn ones, marked as withdrawn."""
-    return RegisterEntry.objects.public().prefetch_related(
-        Prefetch("committees", queryset=Committee.objects.order_by("name_sv")),
-        "centres",
-        "goals",
-    )
 
 
 def withdrawal_text(entry: RegisterEntry) -> str:
@@ -82,7 +47,7 @@ def withdrawal_text(entry: RegisterEntry) -> str:
 
 
 def filtered(request: HttpRequest) -> RegisterFilter:
-    return RegisterFilter(request.GET, queryset=published_entries())
+    return RegisterFilter(request.GET, queryset=exporting.published_entries())
 
 
 @public
@@ -247,46 +212,8 @@ def request_correction(request: AuthedRequest, collaboration_id: int) -> HttpRes
     return redirect(register_entry)
 
 
-def _row(entry: RegisterEntry, base_url: str) -> dict[str, Any]:
-    applied: dict[str, float] = {}
-    granted: dict[str, float] = {}
-    for item in entry.funding:
-        applied[item["currency"]] = applied.get(item["currency"], 0) + float(item["applied"])
-        granted[item["currency"]] = granted.get(item["currency"], 0) + float(item["granted"])
-    return {
-        "id": entry.collaboration_id,
-        "state": entry.state,
-        "title": entry.title,
-        "summary": entry.summary,
-        "kind": entry.kind,
-        "status": entry.status,
-        "start_date": entry.start_date.isoformat() if entry.start_date else "",
-        "end_date": entry.end_date.isoformat() if entry.end_date else "",
-        "infrastructure_parties": entry.parties_text,
-        "companies": entry.companies_text,
-        "committees": ", ".join(c.slug for c in entry.committees.all()),
-        "centres": ", ".join(g.slug for g in entry.centres.all()),
-        "goals": ", ".join(str(g.number) for g in entry.goals.all()),
-        "funding_applied": "; ".join(f"{v:.2f} {k}" for k, v in sorted(applied.items())),
-        "funding_granted": "; ".join(f"{v:.2f} {k}" for k, v in sorted(granted.items())),
-        "published_at": entry.published_at.isoformat() if entry.published_at else "",
-        "changed_at": entry.changed_at.isoformat() if entry.changed_at else "",
-        "withdrawn_at": entry.withdrawn_at.isoformat() if entry.withdrawn_at else "",
-        "withdrawal_reason": entry.withdrawal_reason,
-        "url": base_url + entry.get_absolute_url(),
-    }
-
-
 def _all_rows(request: HttpRequest) -> Iterator[dict[str, Any]]:
-    """Every entry of the filtered set, read in chunks (prefetching per chunk)."""
-    base = request.build_absolute_uri("/").rstrip("/")
-    queryset = filtered(request).qs
-    for start in range(0, 10**9, 500):
-        chunk = list(queryset[start : start + 500])
-        if not chunk:
-            return
-        for item in chunk:
-            yield _row(item, base)
+    return exporting.export_rows(filtered(request).qs, request.build_absolute_uri("/").rstrip("/"))
 
 
 class _Echo:
@@ -296,7 +223,7 @@ class _Echo:
 
 @public
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    writer = SafeDictWriter(_Echo(), fieldnames=EXPORT_COLUMNS)
+    writer = SafeDictWriter(_Echo(), fieldnames=exporting.EXPORT_COLUMNS)
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + str(writer.writeheader())
@@ -323,11 +250,40 @@ def export_json(request: HttpRequest) -> StreamingHttpResponse:
 
 @public
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
-    """The filtered set as an Excel workbook, through the shared export helper."""
-    columns = [Column(name, name) for name in EXPORT_COLUMNS]
-    return export_response(
-        list(_all_rows(request)), columns, fmt="xlsx", filename="samverkan-register"
+    """The filtered set as an Excel workbook: written here when it is short, else the whole
+    register's workbook that the worker keeps (the previous one while it writes anew)."""
+    entries = filtered(request).qs
+    whole = not any(value for key, value in request.GET.items() if key != "page")
+    if whole:
+        workbook = exporting.latest_workbook()
+        if workbook is None or workbook.generation != register_cache.generation():
+            exporting.request_workbook()
+        if workbook is not None:
+            return FileResponse(
+                workbook.file.open("rb"),
+                as_attachment=True,
+                filename=export_filename(exporting.WORKBOOK_NAME, "xlsx"),
+            )
+    count = entries.count()
+    if count <= in_request_rows():
+        return export_response(
+            _all_rows(request),
+            exporting.WORKBOOK_COLUMNS,
+            fmt="xlsx",
+            filename=exporting.WORKBOOK_NAME,
+        )
+    context = {
+        "count": count,
+        "limit": in_request_rows(),
+        "whole": whole,
+        "query": request.GET.urlencode(),
+    }
+    response = render(
+        request, "register/workbook_waiting.html", context, status=503 if whole else 200
     )
+    if whole:
+        response["Retry-After"] = "60"
+    return response
 
 
 class RegisterFeed(Feed):

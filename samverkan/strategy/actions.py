@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Exists, Max, Model, OuterRef, QuerySet, Value
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,21 @@ def may_edit(user: Any, strategy: Strategy | None = None) -> bool:
     if user.has_role(*STAFF_ROLES):
         return True
     return strategy is not None and strategy.editors.filter(pk=user.pk).exists()
+
+
+def with_may_edit(queryset: QuerySet[Any], user: Any, strategy: str = "pk") -> QuerySet[Any]:
+    """The rows with `user_may_edit`, what `may_edit` answers for their strategy (the row
+    itself, or the one its `strategy` field names), read in the same query as they are."""
+    may: Any
+    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+        may = Value(False)
+    elif user.has_role(*STAFF_ROLES):
+        may = Value(True)
+    else:
+        may = Exists(
+            Strategy.editors.through.objects.filter(strategy_id=OuterRef(strategy), user_id=user.pk)
+        )
+    return queryset.annotate(user_may_edit=may)
 
 
 def edits_any_strategy(user: Any) -> bool:

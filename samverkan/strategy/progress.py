@@ -216,12 +216,16 @@ def action_queryset() -> QuerySet[Action]:
 
 
 def strategy_tree(strategy: Strategy, *, published_only: bool = True) -> StrategyTree:
-    """Areas → points → actions with rolled-up progress, in a fixed number of queries."""
-    progress = list(
-        Strategy.objects.filter(pk=strategy.pk)
-        .annotate(p=strategy_progress())
-        .values_list("p", flat=True)
-    )
+    """Areas → points → actions with rolled-up progress, in a fixed number of queries. A
+    strategy read through `strategies_with_progress` brings its own progress along."""
+    if hasattr(strategy, "progress"):
+        progress = [strategy.progress]
+    else:
+        progress = list(
+            Strategy.objects.filter(pk=strategy.pk)
+            .annotate(p=strategy_progress())
+            .values_list("p", flat=True)
+        )
     areas = list(
         Area.objects.filter(strategy=strategy).annotate(progress=area_progress()).order_by("number")
     )

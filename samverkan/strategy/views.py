@@ -5,9 +5,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -56,13 +56,46 @@ def _get_strategy(pk: int) -> Strategy:
     return get_object_or_404(Strategy.objects.select_related("implements"), pk=pk)
 
 
+def _get_strategy_for_page(
+    request: HttpRequest, pk: int, *, children: bool = False
+) -> tuple[Strategy, list[Strategy]]:
+    """The strategy with its progress, point count and whether the user may edit it, and
+    (with `children`) the strategies that implement it, all in one query."""
+    wanted = Q(pk=pk) | Q(implements_id=pk) if children else Q(pk=pk)
+    rows = list(
+        actions.with_may_edit(
+            strategies_with_progress(Strategy.objects.select_related("implements")),
+            request.user,
+        )
+        .filter(wanted)
+        .order_by("position", "pk")
+    )
+    strategy = next((row for row in rows if row.pk == pk), None)
+    if strategy is None:
+        raise Http404
+    return strategy, [row for row in rows if row.pk != pk]
+
+
 def _get_point(request: HttpRequest, pk: int) -> Point:
     """The point with its figures; every point is public."""
     queryset = with_rollup(
         Point.objects.select_related("area", "strategy", "goal"),
         published_only=published_only(request.user),
     )
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(actions.with_may_edit(queryset, request.user, "strategy_id"), pk=pk)
+
+
+def _linked_points(point: Point) -> tuple[list[Point], list[Point]]:
+    """The points this point implements, and those that implement it, in one query."""
+    links = Point.implements_points.through.objects.filter(
+        Q(from_point=point) | Q(to_point=point)
+    ).select_related("from_point__strategy", "to_point__strategy")
+    implements = [link.to_point for link in links if link.from_point_id == point.pk]
+    implemented_by = [link.from_point for link in links if link.to_point_id == point.pk]
+    implements.sort(key=lambda p: (p.sort_key, p.pk))
+    # By strategy, in the strategies' own order, then by number.
+    implemented_by.sort(key=lambda p: (p.strategy.position, p.strategy_id, p.sort_key, p.pk))
+    return implements, implemented_by
 
 
 def _get_action_for_editor(request: AuthedRequest, pk: int) -> Action:
@@ -113,7 +146,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
 def _strategy_context(request: HttpRequest, strategy: Strategy) -> dict[str, Any]:
     return {
         "strategy": strategy,
-        "can_edit": actions.may_edit(request.user, strategy),
+        "can_edit": strategy.user_may_edit,  # type: ignore[attr-defined]
         "published_only": published_only(request.user),
     }
 
@@ -121,17 +154,17 @@ def _strategy_context(request: HttpRequest, strategy: Strategy) -> dict[str, Any
 @public
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The tree: areas → points → actions, each with its rolled-up progress."""
-    strategy = _get_strategy(pk)
+    strategy, children = _get_strategy_for_page(request, pk, children=True)
     context = _strategy_context(request, strategy)
     context["tree"] = strategy_tree(strategy, published_only=context["published_only"])
-    context["children"] = list(strategy.implemented_by.order_by("position", "pk"))
+    context["children"] = children
     return render(request, "strategy/detail.html", context)
 
 
 @public
 def gaps(request: HttpRequest, pk: int) -> HttpResponse:
     """Points with no work behind them: no action ongoing or done, no collaboration."""
-    strategy = _get_strategy(pk)
+    strategy, _children = _get_strategy_for_page(request, pk)
     context = _strategy_context(request, strategy)
     points = Point.objects.filter(strategy=strategy)
     context["gaps"] = list(
@@ -139,7 +172,7 @@ def gaps(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("area")
         .order_by("area__number", "sort_key")
     )
-    context["point_count"] = points.count()
+    context["point_count"] = strategy.point_count  # type: ignore[attr-defined]
     context["empty_areas"] = list(
         Area.objects.filter(strategy=strategy)
         .exclude(Exists(Point.objects.filter(area_id=OuterRef("pk"))))
@@ -168,7 +201,7 @@ def timeline_actions(strategy: Strategy) -> QuerySet[Action]:
 
 @public
 def timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    strategy = _get_strategy(pk)
+    strategy, _children = _get_strategy_for_page(request, pk)
     context = _strategy_context(request, strategy)
     filterset = ActionFilter(request.GET, queryset=timeline_actions(strategy))
     context.update({"filter": filterset, "page": paginate(request, filterset.qs)})
@@ -194,16 +227,15 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("title", "pk")
         )
     can_edit = actions.may_edit(user)
-    can_edit_actions = actions.may_edit(user, point.strategy)
+    can_edit_actions = point.user_may_edit  # type: ignore[attr-defined]
     point_actions = list(action_queryset().filter(points=point).order_by("position", "pk"))
+    implements, implemented_by = _linked_points(point)
     context: dict[str, Any] = {
         "point": point,
         "strategy": point.strategy,
         "actions": point_actions,
-        "implements": list(point.implements_points.select_related("strategy").order_by("sort_key")),
-        "implemented_by": list(
-            point.implemented_by.select_related("strategy").order_by("strategy", "sort_key")
-        ),
+        "implements": implements,
+        "implemented_by": implemented_by,
         "sources": list(point.sources.order_by("position", "pk")),
         "page": paginate(request, listed),
         "public_view": public_view,
@@ -214,9 +246,6 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if can_edit_actions:
         context["link_collaboration_form"] = LinkCollaborationForm(
             initial={"version": point.version}
-        )
-        context["link_action_form"] = LinkActionForm(
-            initial={"version": point.version}, point=point
         )
         context["progress_forms"] = {
             action.pk: ActionProgressForm(
@@ -231,6 +260,14 @@ def point_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for action in point_actions:
             action.progress_form = context["progress_forms"][action.pk]  # type: ignore[attr-defined]
+    if can_edit:  # only coordinators link actions to points
+        form = LinkActionForm(initial={"version": point.version}, point=point)
+        # The actions it may link, read once for both the question and the choices.
+        field: Any = form.fields["action"]
+        choices = [(str(a.pk), field.label_from_instance(a)) for a in field.queryset]
+        field.choices = [("", field.empty_label), *choices]
+        context["link_action_form"] = form
+        context["actions_to_link"] = bool(choices)
     return render(request, "strategy/point.html", context)
 
 

@@ -41,6 +41,8 @@ from .base import (
     name_order,
     percent,
     prefixed,
+    shared,
+    sharing,
     started_between,
     trunc,
 )
@@ -122,11 +124,12 @@ def compute_all(scope: Scope, interval: str = Interval.QUARTER) -> list[EffectGr
     measures; one the pack names twice is computed once."""
     computed: dict[str, Result] = {}
     groups = []
-    for effect, measured in expected_effects():
-        for indicator in measured:
-            if indicator.id not in computed:
-                computed[indicator.id] = indicator.compute(scope, interval)
-        groups.append(EffectGroup(effect, [computed[i.id] for i in measured]))
+    with sharing():
+        for effect, measured in expected_effects():
+            for indicator in measured:
+                if indicator.id not in computed:
+                    computed[indicator.id] = indicator.compute(scope, interval)
+            groups.append(EffectGroup(effect, [computed[i.id] for i in measured]))
     return groups
 
 
@@ -180,6 +183,8 @@ __all__ = [
     "name_order",
     "percent",
     "prefixed",
+    "shared",
+    "sharing",
     "started_between",
     "trunc",
 ]

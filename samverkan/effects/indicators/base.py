@@ -11,9 +11,12 @@ the handful of rows the grouped queries return.
 
 import datetime
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +35,8 @@ from ..formatting import COUNT, DAYS, MONEY, PERCENT, format_value
 
 if TYPE_CHECKING:
     from django.db.models.expressions import Combinable
+
+T = TypeVar("T")
 
 # The longest period one request may span, so a page's queries stay bounded.
 MAX_PERIOD_YEARS = 10
@@ -119,6 +124,30 @@ class Scope:
             buckets.append(Bucket(key, max(first, self.start), min(end, self.end), label))
             cursor = following
         return buckets
+
+
+# What several indicators read alike, read once while compute_all() computes them all.
+_shared: ContextVar[dict[Any, Any] | None] = ContextVar("effects_shared", default=None)
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """Let the indicators computed inside share what they read (see `shared`)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """`read()`, once per key while `sharing()`; every time outside it."""
+    memo = _shared.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return cast(T, memo[key])
 
 
 def trunc(expression: "str | Combinable", interval: str, **kwargs: Any) -> Any:

@@ -62,20 +62,25 @@ class FundingApplications(Indicator):
             aggregates[f"rejected_{i}"] = Count(
                 "pk", filter=outcome(Status.REJECTED, b.start, b.end)
             )
-        totals = applications.aggregate(**aggregates)
-
-        money_sums: dict[str, Any] = {
-            "applied": Sum("amount_applied", filter=submitted(scope.start, scope.end)),
-            "money": Sum("amount_granted", filter=outcome(Status.GRANTED, scope.start, scope.end)),
-        }
+        aggregates["applied"] = Sum("amount_applied", filter=submitted(scope.start, scope.end))
+        aggregates["money"] = Sum(
+            "amount_granted", filter=outcome(Status.GRANTED, scope.start, scope.end)
+        )
         for i, b in enumerate(buckets):
-            money_sums[f"money_{i}"] = Sum(
+            aggregates[f"money_{i}"] = Sum(
                 "amount_granted", filter=outcome(Status.GRANTED, b.start, b.end)
             )
+        # One grouped query: the sums per currency, and the counts added up over them.
+        per_currency = list(
+            applications.values("currency").annotate(**aggregates).order_by("currency")
+        )
+        totals = {
+            name: sum(row[name] for row in per_currency)
+            for name, aggregate in aggregates.items()
+            if isinstance(aggregate, Count)
+        }
         sums = [
-            row
-            for row in applications.values("currency").annotate(**money_sums).order_by("currency")
-            if row["applied"] is not None or row["money"] is not None
+            row for row in per_currency if row["applied"] is not None or row["money"] is not None
         ]
 
         columns = [

@@ -2,7 +2,6 @@
 companies new to the infrastructure and companies that come back for more.
 """
 
-import json
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
@@ -30,6 +29,7 @@ from .base import (
     percent,
     trunc,
 )
+from .process import received_by_bucket
 
 
 class InquiriesReceived(Indicator):
@@ -46,24 +46,15 @@ class InquiriesReceived(Indicator):
     applies = frozenset({"committee", "kind"})
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
-        received = inquiries_in(scope).filter(
-            created_at__gte=scope.starts_at, created_at__lt=scope.ends_before
-        )
-        grouped = (
-            received.annotate(bucket=trunc("created_at", interval))
-            .values("bucket")
-            .annotate(n=Count("pk"))
-        )
-        counts = {bucket_key(row["bucket"], interval): row["n"] for row in grouped}
+        _target, found = received_by_bucket(scope, interval)
+        counts = {key: row["n"] for key, row in found.items()}
         buckets = scope.buckets(interval)
         rows = [Row(b.label, [counts.get(b.key, 0)]) for b in buckets]
         total = sum(counts.values())
-        by_kind = received.aggregate(
-            **{
-                kind: Count("pk", filter=Q(kinds__icontains=json.dumps(kind)))
-                for kind in CollaborationKind.values
-            }
-        )
+        by_kind = {
+            kind: sum(row[f"kind_{kind}"] for row in found.values())
+            for kind in CollaborationKind.values
+        }
         return Result(
             self,
             scope,

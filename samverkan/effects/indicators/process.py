@@ -3,6 +3,7 @@ answers in time, days to the first answer, the outcomes of inquiries and follow-
 """
 
 import datetime
+import json
 from typing import Any
 
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.collaborations.models import FollowUp
+from samverkan.core.choices import CollaborationKind
 from samverkan.core.models import Parameter
 from samverkan.inquiries.models import Inquiry
 
@@ -41,6 +43,7 @@ from .base import (
     days,
     inquiries_in,
     percent,
+    shared,
     trunc,
 )
 
@@ -93,6 +96,50 @@ def answer_timing(
     )
 
 
+# The decisions an inquiry can end with, in the order the outcomes are shown.
+OUTCOMES = (
+    Inquiry.Status.ACCEPTED,
+    Inquiry.Status.DECLINED,
+    Inquiry.Status.WITHDRAWN,
+    Inquiry.Status.PARKED,
+)
+
+
+def received_by_bucket(scope: Scope, interval: str) -> tuple[int, dict[Any, dict[str, int]]]:
+    """The answer target, and the inquiries that arrived in the period per quarter or
+    year: their number (`n`), their first answers against the target (`in_time`, `late`,
+    `overdue`, `waiting`), their outcomes (`status_<status>`) and the kinds they name
+    (`kind_<kind>`). One grouped query, which the indicators of answers, outcomes and
+    inquiries received share while compute_all() computes them."""
+
+    def read() -> tuple[int, dict[Any, dict[str, int]]]:
+        target = answer_target()
+        received = inquiries_in(scope).filter(
+            created_at__gte=scope.starts_at, created_at__lt=scope.ends_before
+        )
+        answered = Q(first_response_at__isnull=False)
+        grouped = (
+            answer_timing(received, scope.today, target)
+            .annotate(bucket=trunc("created_at", interval))
+            .values("bucket")
+            .annotate(
+                n=Count("pk"),
+                in_time=Count("pk", filter=answered & Q(answer_gap__lte=F("allowed"))),
+                late=Count("pk", filter=answered & Q(answer_gap__gt=F("allowed"))),
+                overdue=Count("pk", filter=~answered & Q(waited__gt=F("allowed"))),
+                waiting=Count("pk", filter=~answered & Q(waited__lte=F("allowed"))),
+                **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in OUTCOMES},
+                **{
+                    f"kind_{kind}": Count("pk", filter=Q(kinds__icontains=json.dumps(kind)))
+                    for kind in CollaborationKind.values
+                },
+            )
+        )
+        return target, {bucket_key(row["bucket"], interval): row for row in grouped}
+
+    return shared(("received", scope, scope.today, interval), read)
+
+
 class AnsweredInTime(Indicator):
     id = "answered_in_time"
     name = _("Share answered within the target time")
@@ -113,23 +160,7 @@ class AnsweredInTime(Indicator):
     chart_type = "line"
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
-        received = inquiries_in(scope).filter(
-            created_at__gte=scope.starts_at, created_at__lt=scope.ends_before
-        )
-        answered = Q(first_response_at__isnull=False)
-        target = answer_target()
-        grouped = (
-            answer_timing(received, scope.today, target)
-            .annotate(bucket=trunc("created_at", interval))
-            .values("bucket")
-            .annotate(
-                in_time=Count("pk", filter=answered & Q(answer_gap__lte=F("allowed"))),
-                late=Count("pk", filter=answered & Q(answer_gap__gt=F("allowed"))),
-                overdue=Count("pk", filter=~answered & Q(waited__gt=F("allowed"))),
-                waiting=Count("pk", filter=~answered & Q(waited__lte=F("allowed"))),
-            )
-        )
-        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+        target, found = received_by_bucket(scope, interval)
         empty = {"in_time": 0, "late": 0, "overdue": 0, "waiting": 0}
         rows = []
         totals = dict(empty)
@@ -273,32 +304,15 @@ class InquiryOutcomes(Indicator):
     )
     applies = frozenset({"committee", "kind"})
     chart_stacked = True
-    OUTCOMES = (
-        Inquiry.Status.ACCEPTED,
-        Inquiry.Status.DECLINED,
-        Inquiry.Status.WITHDRAWN,
-        Inquiry.Status.PARKED,
-    )
+    OUTCOMES = OUTCOMES
 
     def compute(self, scope: Scope, interval: str = Interval.QUARTER) -> Result:
-        decided = inquiries_in(scope).filter(
-            created_at__gte=scope.starts_at,
-            created_at__lt=scope.ends_before,
-            status__in=self.OUTCOMES,
-        )
-        grouped = (
-            decided.annotate(bucket=trunc("created_at", interval))
-            .values("bucket")
-            .annotate(
-                **{str(status): Count("pk", filter=Q(status=status)) for status in self.OUTCOMES}
-            )
-        )
-        found = {bucket_key(row["bucket"], interval): row for row in grouped}
+        _target, found = received_by_bucket(scope, interval)
         totals = dict.fromkeys(self.OUTCOMES, 0)
         rows = []
         for bucket in scope.buckets(interval):
             row = found.get(bucket.key, {})
-            values = [row.get(str(status), 0) for status in self.OUTCOMES]
+            values = [row.get(f"status_{status}", 0) for status in self.OUTCOMES]
             rows.append(Row(bucket.label, values))
             for status, n in zip(self.OUTCOMES, values, strict=True):
                 totals[status] += n
