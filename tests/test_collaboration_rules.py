@@ -445,6 +445,7 @@ class PeriodicSweepTestCase(TransactionTestCase):
         self.assertEqual(
             finished.return_value,
             {
+                "inquiries_announced_late": 0,
                 "agreements": 0,
                 "follow_ups": 0,
                 "follow_up_links": 0,

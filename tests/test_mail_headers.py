@@ -9,6 +9,7 @@ from django.test import SimpleTestCase, TransactionTestCase, override_settings
 
 from samverkan.core.mail import HeaderSafeBackend
 from samverkan.core.models import OutboundEmail
+from samverkan.inquiries.actions import do_announce_new_inquiry
 from samverkan.lib.mail import header_value
 from samverkan.reference.loader import load_reference
 from samverkan.test import submit_inquiry
@@ -39,7 +40,8 @@ class NotificationWithCarriageReturnTest(TransactionTestCase):
         User.objects.create_user("alice", "alice@example.org", "x", role=Role.COORDINATOR)
 
     def test_a_title_with_a_carriage_return_is_mailed_to_everyone(self):
-        submit_inquiry(title="Sekvensering\rBcc: victim@evil.example\r\nav nyfödda")
+        inquiry = submit_inquiry(title="Sekvensering\rBcc: victim@evil.example\r\nav nyfödda")
+        do_announce_new_inquiry(inquiry)  # as the worker's first task would
         emails = OutboundEmail.objects.all()
         self.assertGreaterEqual(emails.count(), 2)  # the sender's receipt, the coordinator
         run_worker()
@@ -57,7 +59,7 @@ class NotificationWithCarriageReturnTest(TransactionTestCase):
 
     @override_settings(EMAIL_BACKEND=SAFE, EMAIL_DELIVERY_BACKEND=LOCMEM)
     def test_a_message_already_in_the_outbox_with_a_bad_subject_is_sent(self):
-        submit_inquiry()
+        do_announce_new_inquiry(submit_inquiry())
         OutboundEmail.objects.update(subject="Förfrågan\rX-Injected: yes")
         run_worker()
         self.assertEqual(

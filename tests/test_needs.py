@@ -537,9 +537,9 @@ class NeedQueryCountTestCase(NeedTestCase):
     BOARD_QUERIES = 7
     # session, user, infrastructure, committee rows, centre rows, committee and need totals
     COVERAGE_QUERIES = 7
-    # session, user, infrastructure, member's committees and centres, count, filter's
-    # committees, page (with each need's state)
-    MINE_QUERIES = 8
+    # session, user, infrastructure, member's committees and centres (one query), count,
+    # filter's committees, page (with each need's state)
+    MINE_QUERIES = 7
 
     @classmethod
     def setUpTestData(cls) -> None:
