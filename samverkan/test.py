@@ -9,12 +9,14 @@ mallory company user at another company: must never see Acme's records
 oscar   committee member of education only: must never see what is not routed there
 """
 
+import shutil
+import tempfile
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.utils import translation
 
 from samverkan.accounts.models import Role, User
@@ -194,3 +196,31 @@ class BaseTestCase(TestCase):
         )
         inquiry.refresh_from_db()
         return inquiry
+
+
+class DemoStoryTestCase(TestCase):
+    """The reference pack and the demo story, loaded once per class; the story's documents
+    go to a folder of the class's own (made before setUpTestData stores them)."""
+
+    with_strategies = False
+    media: str
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media = tempfile.mkdtemp()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        shutil.rmtree(cls.media, True)
+        super().tearDownClass()
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        from samverkan.demo.story import load_demo
+
+        with override_settings(MEDIA_ROOT=cls.media):
+            call_command("load_reference", verbosity=0)
+            if cls.with_strategies:
+                call_command("load_strategies", verbosity=0)
+            load_demo("demo-password")

@@ -1,11 +1,7 @@
 """The demo data shows every state the collaboration rules allow, and nothing they forbid."""
 
 import datetime
-import shutil
-import tempfile
 
-from django.core.management import call_command
-from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -18,30 +14,14 @@ from samverkan.collaborations.models import (
     PartyRequest,
 )
 from samverkan.collaborations.reminders import send_due_reminders
-from samverkan.demo.story import load_demo
 from samverkan.inquiries.models import Inquiry
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Event
 from samverkan.register.models import RegisterEntry
+from samverkan.test import DemoStoryTestCase
 
 
-class DemoRulesTestCase(TestCase):
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.media = tempfile.mkdtemp()  # before setUpTestData, which stores documents
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        shutil.rmtree(cls.media, True)
-        super().tearDownClass()
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        with override_settings(MEDIA_ROOT=cls.media):
-            call_command("load_reference", verbosity=0)
-            load_demo("demo-password")
-
+class DemoRulesTestCase(DemoStoryTestCase):
     def test_every_started_collaboration_met_its_gates_and_has_both_kinds_of_party(self):
         started = Collaboration.objects.exclude(status="planned")
         self.assertTrue(started.exists())
@@ -153,24 +133,8 @@ class DemoRulesTestCase(TestCase):
         self.assertTrue(Need.objects.filter(inquiries__isnull=False).exists())
 
 
-class DemoIsCurrentTestCase(TestCase):
+class DemoIsCurrentTestCase(DemoStoryTestCase):
     """The story is dated from the day it is loaded, so it never looks years old."""
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.media = tempfile.mkdtemp()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        shutil.rmtree(cls.media, True)
-        super().tearDownClass()
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        with override_settings(MEDIA_ROOT=cls.media):
-            call_command("load_reference", verbosity=0)
-            load_demo("demo-password")
 
     def test_no_active_collaboration_is_past_its_end_date(self):
         today = timezone.localdate()

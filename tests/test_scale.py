@@ -5,20 +5,16 @@ both, and never more than twelve. Deep pages read ids first; the dashboard is ca
 """
 
 import io
-import shutil
-import tempfile
 
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
-from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from samverkan.accounts.models import User
 from samverkan.agreements.models import Agreement
 from samverkan.collaborations.models import Collaboration, CollaborationParty
 from samverkan.core.pagination import DEEP_OFFSET
-from samverkan.demo.story import load_demo
 from samverkan.effects import cache as effects_cache
 from samverkan.inquiries.models import Assessment, Inquiry, Routing
 from samverkan.needs.models import Need
@@ -30,7 +26,7 @@ from samverkan.register.models import RegisterEntry
 from samverkan.scale.management.commands.bench_web import INTAKE
 from samverkan.scale.seed import ORGNR_BASE, seed
 from samverkan.strategy.models import Strategy
-from samverkan.test import BaseTestCase
+from samverkan.test import BaseTestCase, DemoStoryTestCase
 
 # Every page and API list, and a known company's inquiry (the coordinators are told by
 # the worker). A new company's first inquiry also stores the company and its contact with
@@ -243,28 +239,13 @@ class EffectsCacheTestCase(BaseTestCase):
         self.assertGreater(len(queries), MAX_QUERIES)
 
 
-class DemoPagesTestCase(TestCase):
+class DemoPagesTestCase(DemoStoryTestCase):
     """Every page of the demo story, as every role, within the budget: the sweep finds a
     page that reads something per row before the two sizes above would."""
 
     maxDiff = None
 
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.media = tempfile.mkdtemp()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        shutil.rmtree(cls.media, True)
-        super().tearDownClass()
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        with override_settings(MEDIA_ROOT=cls.media):
-            call_command("load_reference", verbosity=0)
-            call_command("load_strategies", verbosity=0)
-            load_demo("demo-password")
+    with_strategies = True
 
     def pages(self) -> list[str]:
         pages = [

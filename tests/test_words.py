@@ -2,26 +2,23 @@
 through, anywhere the coordinator goes in the demo story."""
 
 import re
-import shutil
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
 from django.conf import settings
-from django.core.management import call_command
-from django.test import TestCase, override_settings
 
 from samverkan.accounts.models import User
 from samverkan.agreements.models import Agreement, AgreementPrinciple
 from samverkan.collaborations.models import Collaboration, FundingApplication
 from samverkan.core.choices import CollaborationKind
-from samverkan.demo.story import TOPICS, load_demo
+from samverkan.demo.story import TOPICS
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Committee, Organisation
 from samverkan.register.models import RegisterEntry
 from samverkan.strategy.models import Goal, Strategy
+from samverkan.test import DemoStoryTestCase
 
 # A code identifier shown as text: several_companies, non_exclusive, awaiting_info.
 IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
@@ -148,23 +145,8 @@ def english_messages() -> list[str]:
     ]
 
 
-class SwedishWordsTestCase(TestCase):
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.media = tempfile.mkdtemp()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        shutil.rmtree(cls.media, True)
-        super().tearDownClass()
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        with override_settings(MEDIA_ROOT=cls.media):
-            call_command("load_reference", verbosity=0)
-            call_command("load_strategies", verbosity=0)
-            load_demo("demo-password")
+class SwedishWordsTestCase(DemoStoryTestCase):
+    with_strategies = True
 
     def setUp(self) -> None:
         self.client.force_login(User.objects.get(username="coordinator"))
