@@ -79,9 +79,15 @@ def submit_inquiry(**overrides: Any) -> Inquiry:
     return inquiry
 
 
-def run_worker() -> None:
-    """Run every queued task now, as the background worker would."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+def run_queued_tasks() -> None:
+    """Run the waiting tasks as the worker does, inside the test's transaction (the worker
+    command closes the connection, which a TestCase cannot have on PostgreSQL)."""
+    from django_tasks_db.models import DBTaskResult
+
+    while waiting := DBTaskResult.objects.ready().order_by("enqueued_at").first():
+        waiting.claim("test")
+        arguments = waiting.args_kwargs
+        waiting.set_successful(waiting.task.call(*arguments["args"], **arguments["kwargs"]))
 
 
 class BaseTestCase(TestCase):
@@ -169,7 +175,7 @@ class BaseTestCase(TestCase):
         committees, telling the coordinators, sending the e-mails)."""
         with cls.captureOnCommitCallbacks(execute=True):
             inquiry = cls.submit(**overrides)
-        run_worker()
+        run_queued_tasks()
         return inquiry
 
     @classmethod

@@ -51,7 +51,7 @@ from samverkan.inquiries.models import Inquiry, Routing
 from samverkan.needs.models import Need
 from samverkan.orgs.models import Centre, Committee, Organisation
 from samverkan.reference.loader import load_reference
-from samverkan.test import BaseTestCase
+from samverkan.test import BaseTestCase, run_queued_tasks
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 YEAR_2025 = (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
@@ -885,15 +885,6 @@ EXPECTED_DASHBOARD_QUERIES = 34
 EXPECTED_CACHED_QUERIES = 6
 
 
-def run_queued() -> None:
-    """Run the waiting tasks as the worker does, inside the test's transaction (the worker
-    command closes the connection, which a TestCase cannot have on PostgreSQL)."""
-    while waiting := DBTaskResult.objects.ready().order_by("enqueued_at").first():
-        waiting.claim("test")
-        arguments = waiting.args_kwargs
-        waiting.set_successful(waiting.task.call(*arguments["args"], **arguments["kwargs"]))
-
-
 def received(response: Any) -> int:
     """The number of inquiries received the dashboard shows."""
     results = {r.indicator.id: r for g in response.context["groups"] for r in g.results}
@@ -940,7 +931,7 @@ class DashboardFiguresTestCase(BaseTestCase):
         self.assertContains(self.view(queries=MAX_QUERIES), UPDATING)
         self.assertEqual(len(self.waiting(refresh_figures)), 1)
 
-        run_queued()
+        run_queued_tasks()
         self.assertEqual(self.waiting(refresh_figures), [])
         response = self.view(queries=EXPECTED_CACHED_QUERIES + 1)
         self.assertNotContains(response, UPDATING)
@@ -979,7 +970,7 @@ class DashboardFiguresTestCase(BaseTestCase):
             self.submit()
         # Two changes, one run waiting.
         self.assertEqual(self.waiting(refresh_default_figures), [[]])
-        run_queued()
+        run_queued_tasks()
         self.assertEqual(self.waiting(refresh_default_figures), [])
         current = effects_cache.generation()
         for language, _name in settings.LANGUAGES:
