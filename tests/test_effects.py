@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import F, QuerySet, Value
 from django.test import TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
@@ -968,8 +968,14 @@ class DashboardFiguresTestCase(BaseTestCase):
             self.submit()
         with self.captureOnCommitCallbacks(execute=True):
             self.submit()
-        # Two changes, one run waiting.
+        # Two changes, one run waiting, a minute ahead: a stream of changes costs the
+        # worker one computation a minute at most.
         self.assertEqual(self.waiting(refresh_default_figures), [[]])
+        waiting = DBTaskResult.objects.filter(task_path=refresh_default_figures.module_path)
+        self.assertGreater(
+            waiting.get().run_after, timezone.now() + datetime.timedelta(seconds=50)
+        )
+        waiting.update(run_after=timezone.now())
         run_queued_tasks()
         self.assertEqual(self.waiting(refresh_default_figures), [])
         current = effects_cache.generation()

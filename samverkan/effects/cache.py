@@ -55,6 +55,7 @@ MAX_AGE = datetime.timedelta(minutes=15)
 # the run it asked for have failed.
 ASKED_TIMEOUT = 5 * 60
 REFRESH_TASK = "samverkan.effects.tasks.refresh_figures"
+REFRESH_DELAY = datetime.timedelta(minutes=1)
 REFRESH_DEFAULT_TASK = "samverkan.effects.tasks.refresh_default_figures"
 # The apps whose records the indicators count.
 APPS = frozenset(
@@ -71,8 +72,9 @@ def generation() -> int:
 def _bump() -> None:
     generations.bump(GENERATION_KEY)
     # The default dashboard is computed again by the worker, once for however many
-    # changes commit before it starts.
-    enqueue_once(REFRESH_DEFAULT_TASK)
+    # changes commit before it starts: at most once a REFRESH_DELAY, so that a steady
+    # stream of changes costs the worker a bounded share of its time.
+    enqueue_once(REFRESH_DEFAULT_TASK, delay=REFRESH_DELAY)
 
 
 def changed() -> None:

@@ -172,10 +172,12 @@ class Command(BaseCommand):
         auth: bool,
         post: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        # One-time work (an inquiry's stored suggestions, figures nobody asked for before, a
+        # company's first inquiry storing it) is not the page's: the next one is counted.
         if post is None:
-            # One-time work (an inquiry's stored suggestions, figures nobody asked for
-            # before) is not the page's: the queries of the next view are counted.
             client.get(path)
+        else:
+            client.post(path, post, content_type="application/json")
         with CaptureQueriesContext(connection) as queries:
             if post is None:
                 response = client.get(path)
