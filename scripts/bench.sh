@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -o \
-  "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $DATA -c synchronous_commit=off -c max_connections=50 -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB" \
+  "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $DATA -c synchronous_commit=off -c max_connections=50 -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c random_page_cost=1.1 -c effective_cache_size=1GB" \
   start >/dev/null
 as_owner "$BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres samverkan 2>/dev/null || true
 echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT, data in $DATA"
