@@ -972,9 +972,7 @@ class DashboardFiguresTestCase(BaseTestCase):
         # worker one computation a minute at most.
         self.assertEqual(self.waiting(refresh_default_figures), [[]])
         waiting = DBTaskResult.objects.filter(task_path=refresh_default_figures.module_path)
-        self.assertGreater(
-            waiting.get().run_after, timezone.now() + datetime.timedelta(seconds=50)
-        )
+        self.assertGreater(waiting.get().run_after, timezone.now() + datetime.timedelta(seconds=50))
         waiting.update(run_after=timezone.now())
         run_queued_tasks()
         self.assertEqual(self.waiting(refresh_default_figures), [])

@@ -1,4 +1,3 @@
-
 """Hand work to the worker by the task's dotted path.
 
 An app's tasks.py imports its actions (a task calls an action); the actions enqueue tasks
