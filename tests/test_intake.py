@@ -226,7 +226,9 @@ class EmailDeliveryTestCase(TransactionTestCase):
 
         from django_tasks_db.models import DBTaskResult
 
-        retry = DBTaskResult.objects.filter(status="READY").get()
+        retry = DBTaskResult.objects.filter(
+            status="READY", task_path="samverkan.core.tasks.send_outbound_email"
+        ).get()
         self.assertIsNotNone(retry.run_after)
 
         # The server is back: the retry, once due, delivers it.
