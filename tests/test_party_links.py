@@ -232,6 +232,8 @@ class PartyLinkTestCase(PartyLinkFixture):
         panel = self.client.get(waiting, HTTP_HX_REQUEST="true")
         self.assertContains(panel, "Link sent to Bo Berg")
         self.assertNotContains(panel, "<html")
+        # Contact persons may share a name: the choice shows each one's address.
+        self.assertContains(panel, "Britt Ek &lt;britt@beta.example&gt;")
         page = self.client.get(waiting)
         self.assertContains(page, "Link sent to Bo Berg")
         self.assertContains(page, f'name="next" value="{waiting}"')

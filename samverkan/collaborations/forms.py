@@ -267,6 +267,11 @@ class GatesForm(VersionedForm):
         }
 
 
+def _contact_label(contact: Contact) -> str:
+    """A party's contact persons may share a name; their addresses tell them apart."""
+    return f"{contact.name} <{contact.email}>"
+
+
 class ResendForm(forms.Form):
     contact = forms.ModelChoiceField(
         label=_("Send to"), queryset=Contact.objects.none(), required=False, empty_label=None
@@ -286,6 +291,7 @@ class ResendForm(forms.Form):
         choices without a query of their own."""
         super().__init__(*args, **kwargs)
         field = self.fields["contact"]
+        field.label_from_instance = _contact_label  # type: ignore[attr-defined]
         field.queryset = self.reachable([request.organisation_id])  # type: ignore[attr-defined]
         field.initial = None if other else request.contact_id
         if self.is_bound:
@@ -294,7 +300,9 @@ class ResendForm(forms.Form):
             field.queryset = field.queryset.exclude(pk=request.contact_id)  # type: ignore[attr-defined]
         if contacts is not None:
             field.choices = [  # type: ignore[attr-defined]
-                (c.pk, str(c)) for c in contacts if not (other and c.pk == request.contact_id)
+                (c.pk, _contact_label(c))
+                for c in contacts
+                if not (other and c.pk == request.contact_id)
             ]
 
     @staticmethod
