@@ -186,7 +186,9 @@ class CollaborationPageQueriesTestCase(CollaborationTestCase):
         # Each form offers its own party's contact persons, the one asked chosen.
         request, form = response.context["waiting"][0]
         choices = [label for _value, label in form.fields["contact"].choices]
-        self.assertEqual(sorted(choices), sorted(["Annan 0", "Kontakt 0"]))
+        self.assertEqual(
+            sorted(choices), ["Annan 0 <a0@bolag0.example>", "Kontakt 0 <k0@bolag0.example>"]
+        )
         self.assertEqual(form["contact"].value(), request.contact_id)
         self.login(self.carol)
         self.assertEqual(self.client.get(url).status_code, 403)
