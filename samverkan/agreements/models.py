@@ -8,16 +8,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import OrderedRule, TimeStampedModel, VersionedModel
 
 
-class AgreementPrinciple(Sourced):
+class AgreementPrinciple(OrderedRule):
     """A principle every collaboration agreement is checked against (reference data)."""
 
-    slug = models.SlugField(_("identifier"), unique=True)
-    text_sv = models.CharField(_("text (Swedish)"), max_length=300)
-    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
     blocks_signing = models.BooleanField(
         _("a “no” blocks signing"),
         default=False,
@@ -27,17 +23,9 @@ class AgreementPrinciple(Sourced):
         ),
     )
 
-    class Meta:
+    class Meta(OrderedRule.Meta):
         verbose_name = _("agreement principle")
         verbose_name_plural = _("agreement principles")
-        ordering = ["order", "slug"]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        return localized(self, "text")
 
 
 class Agreement(TimeStampedModel, VersionedModel):

@@ -347,6 +347,27 @@ class ListExport(WorkerFile):
         return min(100, self.rows_done * 100 // self.rows_total)
 
 
+class OrderedRule(Sourced):
+    """A rule of the reference pack shown in the pack's order, in both languages: a gate,
+    a priority criterion, an agreement principle, an expected effect."""
+
+    slug = models.SlugField(_("identifier"), unique=True)
+    text_sv = models.CharField(_("text (Swedish)"), max_length=300)
+    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return localized(self, "text")
+
+
 class Parameter(Sourced):
     """A tunable rule from the reference data, such as the follow-up cadence in months."""
 

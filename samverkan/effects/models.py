@@ -4,22 +4,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import Sourced, WorkerFile, localized
+from samverkan.core.models import OrderedRule, WorkerFile
 
 from .querysets import ReportQuerySet
 
 
-class ExpectedEffect(Sourced):
+class ExpectedEffect(OrderedRule):
     """An effect the infrastructure's strategy expects from industry collaboration, from the
     reference pack, with the indicators (by their id in `effects.indicators`) that measure it.
 
     Which effects exist and what measures them is the pack's choice: the platform supplies
     the indicators, the pack groups them."""
 
-    slug = models.SlugField(_("identifier"), unique=True)
-    text_sv = models.CharField(_("text (Swedish)"), max_length=300)
-    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
     indicators = models.JSONField(
         _("indicators"),
         default=list,
@@ -27,17 +23,9 @@ class ExpectedEffect(Sourced):
         help_text=_("The ids of the indicators that measure this effect, in the order shown."),
     )
 
-    class Meta:
+    class Meta(OrderedRule.Meta):
         verbose_name = _("expected effect")
         verbose_name_plural = _("expected effects")
-        ordering = ["order", "slug"]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        return localized(self, "text")
 
 
 class Report(WorkerFile):

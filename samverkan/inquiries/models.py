@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from samverkan.core.choices import CollaborationKind
-from samverkan.core.models import Sourced, TimeStampedModel, VersionedModel, localized
+from samverkan.core.models import OrderedRule, TimeStampedModel, VersionedModel
 
 from .querysets import InquiryQuerySet
 
@@ -25,13 +25,9 @@ DETAIL_MAX_LENGTH = 2000
 MESSAGE_MAX_LENGTH = 5000
 
 
-class Gate(Sourced):
+class Gate(OrderedRule):
     """A yes/no condition every collaboration must meet (the strategy's gates)."""
 
-    slug = models.SlugField(_("identifier"), unique=True)
-    text_sv = models.CharField(_("text (Swedish)"), max_length=300)
-    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
     blocks = models.SlugField(
         _("rules out"),
         max_length=40,
@@ -42,40 +38,20 @@ class Gate(Sourced):
         ),
     )
 
-    class Meta:
+    class Meta(OrderedRule.Meta):
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
-        ordering = ["order", "slug"]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        return localized(self, "text")
 
 
-class PriorityCriterion(Sourced):
+class PriorityCriterion(OrderedRule):
     """A scored criterion that gives a collaboration priority; its weight feeds the formula."""
 
-    slug = models.SlugField(_("identifier"), unique=True)
-    text_sv = models.CharField(_("text (Swedish)"), max_length=300)
-    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=Decimal(1))
     max_score = models.PositiveSmallIntegerField(_("highest score"), default=3)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
-    class Meta:
+    class Meta(OrderedRule.Meta):
         verbose_name = _("priority criterion")
         verbose_name_plural = _("priority criteria")
-        ordering = ["order", "slug"]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        return localized(self, "text")
 
     @property
     def weight_display(self) -> str:
