@@ -230,3 +230,43 @@ class DemoStoryTestCase(TestCase):
             if cls.with_strategies:
                 call_command("load_strategies", verbosity=0)
             load_demo("demo-password")
+
+    def pages(self) -> list[str]:
+        """Every page of the demo story: the lists, and each record's own page."""
+        from samverkan.agreements.models import Agreement
+        from samverkan.collaborations.models import Collaboration
+        from samverkan.needs.models import Need
+        from samverkan.register.models import RegisterEntry
+        from samverkan.strategy.models import Strategy
+
+        pages = [
+            "/",
+            "/inquiries/",
+            "/inquiries/?status=declined&status=accepted&status=parked&status=withdrawn",
+            "/collaborations/",
+            "/collaborations/follow-ups/",
+            "/collaborations/lessons/",
+            "/organisations/",
+            "/committees/",
+            "/needs/",
+            "/needs/mine/",
+            "/needs/coverage/",
+            "/register/",
+            "/effects/",
+            "/strategy/",
+            "/notifications/",
+        ]
+        for inquiry in Inquiry.objects.prefetch_related("routings__committee"):
+            pages.append(inquiry.get_absolute_url())
+            pages += [
+                f"/inquiries/{inquiry.pk}/assess/{routing.committee.slug}/"
+                for routing in inquiry.routings.all()
+            ]
+        pages += [c.get_absolute_url() for c in Collaboration.objects.all()]
+        pages += [a.get_absolute_url() for a in Agreement.objects.all()]
+        pages += [n.get_absolute_url() for n in Need.objects.all()]
+        pages += [f"/register/{e.collaboration_id}/" for e in RegisterEntry.objects.all()]
+        pages += [o.get_absolute_url() for o in Organisation.objects.all()]
+        pages += [f"/strategy/{s.pk}/" for s in Strategy.objects.all()]
+        pages += [f"/committees/{c.slug}/" for c in Committee.objects.all()]
+        return sorted(set(pages))

@@ -15,9 +15,8 @@ from samverkan.core.choices import CollaborationKind
 from samverkan.demo.story import TOPICS
 from samverkan.inquiries.models import Gate, Inquiry, PriorityCriterion
 from samverkan.needs.models import Need
-from samverkan.orgs.models import Committee, Organisation
-from samverkan.register.models import RegisterEntry
-from samverkan.strategy.models import Goal, Strategy
+from samverkan.orgs.models import Committee
+from samverkan.strategy.models import Goal
 from samverkan.test import DemoStoryTestCase
 
 # A code identifier shown as text: several_companies, non_exclusive, awaiting_info.
@@ -150,37 +149,6 @@ class SwedishWordsTestCase(DemoStoryTestCase):
 
     def setUp(self) -> None:
         self.client.force_login(User.objects.get(username="coordinator"))
-
-    def pages(self) -> list[str]:
-        pages = [
-            "/",
-            "/inquiries/",
-            "/inquiries/?status=declined&status=accepted&status=parked&status=withdrawn",
-            "/collaborations/",
-            "/collaborations/follow-ups/",
-            "/collaborations/lessons/",
-            "/organisations/",
-            "/committees/",
-            "/needs/",
-            "/needs/mine/",
-            "/needs/coverage/",
-            "/register/",
-            "/effects/",
-            "/strategy/",
-            "/notifications/",
-        ]
-        for inquiry in Inquiry.objects.all():
-            pages.append(inquiry.get_absolute_url())
-            for routing in inquiry.routings.select_related("committee"):
-                pages.append(f"/inquiries/{inquiry.pk}/assess/{routing.committee.slug}/")
-        pages += [c.get_absolute_url() for c in Collaboration.objects.all()]
-        pages += [a.get_absolute_url() for a in Agreement.objects.all()]
-        pages += [n.get_absolute_url() for n in Need.objects.all()]
-        pages += [f"/register/{e.collaboration_id}/" for e in RegisterEntry.objects.all()]
-        pages += [o.get_absolute_url() for o in Organisation.objects.filter(kind="company")[:4]]
-        pages += [f"/strategy/{s.pk}/" for s in Strategy.objects.all()]
-        pages += [f"/committees/{c.slug}/" for c in Committee.objects.filter(needs__isnull=False)]
-        return sorted(set(pages))
 
     def forbidden_words(self) -> tuple[set[str], list[str]]:
         """Slugs and choice values that are not Swedish words, and the English texts of the
