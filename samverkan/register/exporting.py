@@ -7,13 +7,15 @@ changes; a visitor's download of it is then a file, however many entries there a
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from samverkan.core.exports import Column
-from samverkan.core.queue import enqueue_on_commit
+from samverkan.core.queue import enqueue_once
 from samverkan.orgs.models import Committee
 
+from . import cache as register_cache
 from .models import RegisterEntry, RegisterWorkbook
 
 EXPORT_COLUMNS = [
@@ -42,21 +44,22 @@ EXPORT_COLUMNS = [
 # The workbook's columns carry the same names as the CSV's and the JSON's keys.
 WORKBOOK_COLUMNS = [Column(name, name) for name in EXPORT_COLUMNS]
 WORKBOOK_NAME = "samverkan-register"
-# Set while a build of the whole register's workbook waits or runs, so that a burst of
-# visitors queues one; it lapses by itself if a worker dies with it.
-WORKBOOK_QUEUED_KEY = "register:workbook:queued"
-WORKBOOK_QUEUED_TIMEOUT = 10 * 60
 CHUNK = 500
 
 
-def latest_workbook() -> RegisterWorkbook | None:
-    return RegisterWorkbook.objects.filter(status=RegisterWorkbook.Status.DONE).first()
+def whole_register_workbook() -> RegisterWorkbook | None:
+    """The latest workbook of the whole register, or None before the first. When the
+    register has changed since, the worker is asked for a new one (one build however
+    many ask) and this one serves meanwhile."""
+    workbook = RegisterWorkbook.objects.filter(status=RegisterWorkbook.Status.DONE).first()
+    if workbook is None or workbook.generation != register_cache.generation():
+        transaction.on_commit(lambda: enqueue_once("samverkan.register.tasks.build_workbook"))
+    return workbook
 
 
-def request_workbook() -> None:
-    """Have the worker write the whole register's workbook (once, however many ask)."""
-    if cache.add(WORKBOOK_QUEUED_KEY, 1, WORKBOOK_QUEUED_TIMEOUT):
-        enqueue_on_commit("samverkan.register.tasks.build_workbook")
+def workbook_filename(workbook: RegisterWorkbook) -> str:
+    """Named by the day it was written, which may be before the latest change."""
+    return f"{WORKBOOK_NAME}-{timezone.localdate(workbook.created_at).isoformat()}.xlsx"
 
 
 def published_entries() -> QuerySet[RegisterEntry]:

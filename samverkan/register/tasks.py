@@ -2,7 +2,6 @@ import logging
 import tempfile
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files import File
 from django.utils import timezone
 from django_tasks import task
@@ -13,7 +12,6 @@ from . import cache as register_cache
 from .exporting import (
     WORKBOOK_COLUMNS,
     WORKBOOK_NAME,
-    WORKBOOK_QUEUED_KEY,
     export_rows,
     published_entries,
 )
@@ -29,7 +27,6 @@ def build_workbook() -> str:
     generation = register_cache.generation()
     done = RegisterWorkbook.objects.filter(status=RegisterWorkbook.Status.DONE)
     if done.filter(generation=generation).exists():
-        cache.delete(WORKBOOK_QUEUED_KEY)
         return "current"
     entries = published_entries()
     workbook = RegisterWorkbook.objects.create(
@@ -50,8 +47,6 @@ def build_workbook() -> str:
             finished_at=timezone.now(),
         )
         return "failed"
-    finally:
-        cache.delete(WORKBOOK_QUEUED_KEY)
     RegisterWorkbook.objects.filter(pk=workbook.pk).update(
         status=RegisterWorkbook.Status.DONE, file=workbook.file.name, finished_at=timezone.now()
     )

@@ -26,7 +26,7 @@ from samverkan.collaborations.access import get_collaboration_for_user
 from samverkan.collaborations.links import request_for_token
 from samverkan.collaborations.models import PartyRequestPurpose
 from samverkan.core.decorators import public, role_required
-from samverkan.core.exports import export_filename, export_response, in_request_rows
+from samverkan.core.exports import export_response, in_request_rows
 from samverkan.core.http import AuthedRequest
 from samverkan.core.models import Infrastructure
 from samverkan.core.pagination import paginate
@@ -254,16 +254,12 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     register's workbook that the worker keeps (the previous one while it writes anew)."""
     entries = filtered(request).qs
     whole = not any(value for key, value in request.GET.items() if key != "page")
-    if whole:
-        workbook = exporting.latest_workbook()
-        if workbook is None or workbook.generation != register_cache.generation():
-            exporting.request_workbook()
-        if workbook is not None:
-            return FileResponse(
-                workbook.file.open("rb"),
-                as_attachment=True,
-                filename=export_filename(exporting.WORKBOOK_NAME, "xlsx"),
-            )
+    if whole and (workbook := exporting.whole_register_workbook()) is not None:
+        return FileResponse(
+            workbook.file.open("rb"),
+            as_attachment=True,
+            filename=exporting.workbook_filename(workbook),
+        )
     count = entries.count()
     if count <= in_request_rows():
         return export_response(
