@@ -170,15 +170,13 @@ def export_response(
     if fmt == XLSX and request is not None and isinstance(rows, QuerySet):
         count = rows.count()
         if count > in_request_rows():
+            query = request.GET.copy()
+            query.pop("page", None)
             if source and request.user.is_authenticated:
-                query = request.GET.copy()
-                query.pop("page", None)
                 export = do_request_list_export(
                     request.user, source, query.urlencode(), filename, get_language() or "sv"
                 )
                 return redirect(export)
-            query = request.GET.copy()
-            query.pop("page", None)
             query["format"] = CSV
             context = {"count": count, "limit": in_request_rows(), "csv": query.urlencode()}
             return render(request, "core/export_too_long.html", context)
