@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+from samverkan.core.admin import ReadOnlyInline, SourcedAdminMixin, awaits_confirmation
 
 from .models import Agreement, AgreementDocument, AgreementPrinciple, PrincipleAnswer
 
@@ -21,17 +21,6 @@ class AgreementPrincipleAdmin(SourcedAdminMixin, admin.ModelAdmin):
     list_display = ("slug", "text_sv", "text_en", "order", "source", awaits_confirmation)
     list_filter = ("assumed",)
     search_fields = ("slug", "text_sv", "text_en")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AgreementDocumentInline(ReadOnlyInline):

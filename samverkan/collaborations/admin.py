@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from samverkan.core.admin import SourcedAdminMixin, awaits_confirmation
+from samverkan.core.admin import ReadOnlyInline, SourcedAdminMixin, awaits_confirmation
 
 from .models import (
     Approval,
@@ -20,17 +20,6 @@ from .models import (
     Funder,
     FundingApplication,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):

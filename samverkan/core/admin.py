@@ -22,6 +22,19 @@ def awaits_confirmation(obj: Any) -> bool:
     return bool(obj.awaits_confirmation)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent and changed only through the platform's actions."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class SourcedAdminMixin:
     """Reference facts: where each comes from, and which assumptions still need confirming.
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from samverkan.collaborations.models import CollaborationNeed
+from samverkan.core.admin import ReadOnlyInline
 from samverkan.core.models import StaleRecordError
 
 from . import actions
@@ -44,20 +45,12 @@ def _change_status(
         )
 
 
-class CollaborationLinkInline(admin.TabularInline):
+class CollaborationLinkInline(ReadOnlyInline):
     """The collaborations that answer the need; linked on the need's page or through the API."""
 
     model = CollaborationNeed
     fields = ("collaboration", "linked_by", "linked_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Need)
